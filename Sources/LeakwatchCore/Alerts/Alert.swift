@@ -1,0 +1,97 @@
+/// One finding, in the `leakwatch.alert.v1` schema that the spool, `scan --format json` and the
+/// journal carry. Consumers depend on these field names: add fields, never change meanings.
+public struct Alert: Sendable, Hashable, Codable {
+    public static let schemaName = "leakwatch.alert.v1"
+
+    public var schema: String = Alert.schemaName
+    /// Hex; identical whenever the same bytes are scanned with the same rule revision.
+    public var id: String
+    /// RFC 3339 UTC.
+    public var detectedAt: String
+    public var rule: RuleInfo
+    public var source: SourceInfo
+    public var message: MessageInfo
+    public var match: MatchInfo
+
+    public struct RuleInfo: Sendable, Hashable, Codable {
+        public var id: String
+        public var title: String
+        public var category: String
+        public var severity: String
+        /// The rule's revision hash, part of the alert id.
+        public var revision: String
+    }
+
+    public struct SourceInfo: Sendable, Hashable, Codable {
+        /// The file as scanned (for the daemon, its name in the drop directory).
+        public var path: String
+        /// SHA-256 of the file's bytes.
+        public var sha256: String
+        public var format: String
+        /// Member name inside an archive, or nil.
+        public var entry: String?
+        /// Chat name, or nil.
+        public var chat: String?
+        /// Everyone in the chat: the people who received the message.
+        public var participants: [String]
+    }
+
+    public struct MessageInfo: Sendable, Hashable, Codable {
+        /// 1-based line where the message starts (nil for JSON exports).
+        public var line: Int?
+        /// The format's own message id, or nil.
+        public var id: String?
+        /// Send time as written in the export.
+        public var sent: String
+        /// Send time as ISO 8601 local time, when it could be resolved.
+        public var sentLocal: String?
+        public var sender: String?
+        public var kind: String
+    }
+
+    public struct MatchInfo: Sendable, Hashable, Codable {
+        /// `text`, `attachment`, `sender` or `location`.
+        public var field: String
+        /// The text around the match, matched spans masked unless the rule says `redact: false`.
+        public var excerpt: String
+        /// Keyed HMAC-SHA256 of the normalized match: equal matches correlate across exports
+        /// without the value being stored.
+        public var fingerprint: String
+        /// Whether the matched span itself is masked in `excerpt`.
+        public var redacted: Bool
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schema, id, detectedAt = "detected_at", rule, source, message, match
+    }
+}
+
+// Explicit encoders so that absent values are written as `null`, never left out: consumers
+// can rely on every documented key being present.
+extension Alert.SourceInfo {
+    enum CodingKeys: String, CodingKey { case path, sha256, format, entry, chat, participants }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(path, forKey: .path)
+        try container.encode(sha256, forKey: .sha256)
+        try container.encode(format, forKey: .format)
+        try container.encode(entry, forKey: .entry)
+        try container.encode(chat, forKey: .chat)
+        try container.encode(participants, forKey: .participants)
+    }
+}
+
+extension Alert.MessageInfo {
+    enum CodingKeys: String, CodingKey {
+        case line, id, sent, sentLocal = "sent_local", sender, kind
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(line, forKey: .line)
+        try container.encode(id, forKey: .id)
+        try container.encode(sent, forKey: .sent)
+        try container.encode(sentLocal, forKey: .sentLocal)
+        try container.encode(sender, forKey: .sender)
+        try container.encode(kind, forKey: .kind)
+    }
+}

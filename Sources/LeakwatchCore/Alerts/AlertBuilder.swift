@@ -1,0 +1,176 @@
+import Crypto
+
+/// The file an export came from, as alerts describe it.
+public struct ScannedFile: Sendable, Hashable {
+    /// Path (or name) reported in alerts.
+    public var path: String
+    /// SHA-256 of the file's bytes, hex.
+    public var sha256: String
+
+    public init(path: String, sha256: String) {
+        self.path = path
+        self.sha256 = sha256
+    }
+
+    /// Hashes `bytes` with SHA-256.
+    public init(path: String, bytes: some Sequence<UInt8>) {
+        var hasher = SHA256()
+        hasher.update(data: Array(bytes))
+        self.init(path: path, sha256: hasher.finalize().hex)
+    }
+}
+
+/// Turns rule hits into `leakwatch.alert.v1` alerts: ids, masked excerpts, fingerprints.
+public struct AlertBuilder: Sendable {
+    /// The key for match fingerprints (raw bytes: `SymmetricKey` is not `Sendable`).
+    private let fingerprintKey: [UInt8]
+    /// How many characters of context an excerpt shows on each side of the match.
+    public var excerptContext: Int = 60
+    /// What a masked span is replaced with.
+    public static let mask = "[REDACTED]"
+
+    public init(fingerprintKey: [UInt8]) {
+        self.fingerprintKey = fingerprintKey
+    }
+
+    /// Builds the alerts for `report`'s hits on `export` (the `exportIndex`-th chat in `file`).
+    public func alerts(
+        for report: MatchReport, in export: ParsedExport, exportIndex: Int = 0, file: ScannedFile, ruleSet: RuleSet,
+        detectedAt: String
+    ) -> [Alert] {
+        // Every span that some redacting rule matched, per message field, masked in all excerpts.
+        var masks: [FieldKey: [Range<Int>]] = [:]
+        for hit in report.hits where ruleSet.rules[hit.ruleIndex].definition.redact {
+            masks[FieldKey(hit), default: []].append(hit.range)
+        }
+        return report.hits.map { hit in
+            let rule = ruleSet.rules[hit.ruleIndex]
+            let message = export.messages[hit.messageIndex]
+            let value = Array(message.value(of: hit.field, item: hit.item).utf8)
+            let matched = Array(value[hit.range.clamped(to: 0..<value.count)])
+            return Alert(
+                id: alertID(hit: hit, rule: rule, export: export, exportIndex: exportIndex, file: file),
+                detectedAt: detectedAt,
+                rule: Alert.RuleInfo(
+                    id: rule.id, title: rule.definition.title, category: rule.definition.category.rawValue,
+                    severity: rule.definition.severity.rawValue, revision: rule.revision),
+                source: Alert.SourceInfo(
+                    path: file.path, sha256: file.sha256, format: export.format.rawValue, entry: export.entry,
+                    chat: export.chat, participants: export.participants),
+                message: Alert.MessageInfo(
+                    line: message.line, id: message.id, sent: message.sent, sentLocal: message.timestamp?.iso8601,
+                    sender: message.sender, kind: message.kind.rawValue),
+                match: Alert.MatchInfo(
+                    field: hit.field.rawValue,
+                    excerpt: excerpt(of: value, around: hit.range, masking: masks[FieldKey(hit)] ?? []),
+                    fingerprint: fingerprint(of: matched),
+                    redacted: rule.definition.redact))
+        }
+    }
+
+    /// Keyed HMAC-SHA256 of the match, normalized: lowercased, with whitespace, punctuation and
+    /// invisible marks removed, so `SW1A 1AA` and `sw1a1aa` correlate.
+    public func fingerprint(of matched: [UInt8]) -> String {
+        let text = String(decoding: matched, as: UTF8.self)
+        var normalized = String.UnicodeScalarView()
+        for scalar in text.lowercased().unicodeScalars
+        where scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+            normalized.append(scalar)
+        }
+        let input = normalized.isEmpty ? Array(text.lowercased().utf8) : Array(String(normalized).utf8)
+        return HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: fingerprintKey)).hex
+    }
+
+    /// The value around `range`, with every masked span replaced by `mask` and line breaks
+    /// shown as spaces.
+    func excerpt(of value: [UInt8], around range: Range<Int>, masking masked: [Range<Int>]) -> String {
+        let spans = merge(masked)
+        // Window in bytes, widened so it never cuts a masked span or a UTF-8 sequence.
+        var lower = max(0, range.lowerBound - excerptContext)
+        var upper = min(value.count, range.upperBound + excerptContext)
+        for span in spans {
+            if span.contains(lower) { lower = span.lowerBound }
+            if span.contains(upper - 1) { upper = span.upperBound }
+        }
+        while lower > 0, value[lower] & 0xC0 == 0x80 { lower -= 1 }
+        while upper < value.count, value[upper] & 0xC0 == 0x80 { upper += 1 }
+
+        var out: [UInt8] = lower > 0 ? Array("…".utf8) : []
+        var position = lower
+        for span in spans where span.upperBound > lower && span.lowerBound < upper {
+            if span.lowerBound > position { out += value[position..<span.lowerBound] }
+            out += Array(Self.mask.utf8)
+            position = max(position, span.upperBound)
+        }
+        if position < upper { out += value[position..<upper] }
+        if upper < value.count { out += Array("…".utf8) }
+        var text = String(decoding: out, as: UTF8.self)
+        text = text.replacingAll(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }, with: " ")
+        return text
+    }
+
+    private func merge(_ ranges: [Range<Int>]) -> [Range<Int>] {
+        var merged: [Range<Int>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, range.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        return merged
+    }
+
+    private func alertID(hit: RuleHit, rule: CompiledRule, export: ParsedExport, exportIndex: Int, file: ScannedFile)
+        -> String
+    {
+        let parts = [
+            file.sha256, export.entry ?? "", String(exportIndex), rule.id, rule.revision, String(hit.messageIndex),
+            hit.field.rawValue, String(hit.item), String(hit.range.lowerBound), String(hit.range.upperBound),
+        ]
+        return SHA256.hash(data: Array(parts.joined(separator: "\u{1F}").utf8)).prefix(16).hex
+    }
+}
+
+/// A message field: the unit excerpts and masks are computed on.
+private struct FieldKey: Hashable {
+    var message: Int
+    var field: RuleField
+    var item: Int
+    init(_ hit: RuleHit) {
+        message = hit.messageIndex
+        field = hit.field
+        item = hit.item
+    }
+}
+
+extension Message {
+    /// The value of `field` that rules see (`item` picks the attachment).
+    public func value(of field: RuleField, item: Int = 0) -> String {
+        switch field {
+        case .text: text
+        case .attachment: item < attachments.count ? attachments[item].name : ""
+        case .sender: sender ?? ""
+        case .location: location?.text ?? ""
+        }
+    }
+}
+
+extension String {
+    func replacingAll(where predicate: (Character) -> Bool, with replacement: Character) -> String {
+        String(map { predicate($0) ? replacement : $0 })
+    }
+}
+
+extension Sequence<UInt8> {
+    /// Lowercase hex.
+    var hex: String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

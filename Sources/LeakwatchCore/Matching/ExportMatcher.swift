@@ -1,0 +1,291 @@
+import PCRE2
+
+/// Runs a rule set over an export's messages.
+///
+/// Each field (text, attachment names, senders, locations) of all messages is laid into one
+/// buffer and each rule's pattern runs over it with as few PCRE2 calls as there are matches,
+/// not one per message. A match that would cross from one message into the next is retried
+/// inside the message, and patterns whose meaning depends on where the subject starts or ends
+/// (`^`, `$`, `\A`, `\z`, lookbehind) run message by message, so results are the same as
+/// matching every message on its own.
+public struct ExportMatcher: Sendable {
+    public let ruleSet: RuleSet
+    public let budget: ScanBudget
+
+    public init(ruleSet: RuleSet, budget: ScanBudget = ScanBudget()) {
+        self.ruleSet = ruleSet
+        self.budget = budget
+    }
+
+    /// Matches every rule against `messages`, using `scratch` for all working memory.
+    public func match(_ messages: [Message], scratch: MatchScratch) -> MatchReport {
+        match(messages, rules: ruleSet.rules, scratch: scratch)
+    }
+
+    /// Matches `rules` (members of `ruleSet`) against `messages`.
+    public func match(_ messages: [Message], rules: [CompiledRule], scratch: MatchScratch) -> MatchReport {
+        var run = Run(messages: messages, scratch: scratch, budget: budget)
+        var needed: Set<RuleField> = [.text]
+        for rule in rules { needed.formUnion(rule.definition.appliesTo) }
+        for field in needed {
+            scratch.corpora[field, default: FieldCorpus()].reset(field: field, messages: messages)
+        }
+        for rule in rules {
+            do throws(OutOfTime) {
+                try run.apply(rule)
+            } catch {
+                run.report.budgetExhausted = BudgetExhaustion(
+                    ruleID: rule.id, budget: budget.time, elapsed: ContinuousClock.now - run.started)
+                break
+            }
+        }
+        run.report.hits.sort {
+            ($0.messageIndex, $0.field.sortKey, $0.item, $0.range.lowerBound, $0.ruleIndex)
+                < ($1.messageIndex, $1.field.sortKey, $1.item, $1.range.lowerBound, $1.ruleIndex)
+        }
+        return run.report
+    }
+}
+
+struct OutOfTime: Error {}
+
+extension RuleField {
+    var sortKey: Int {
+        switch self {
+        case .text: 0
+        case .attachment: 1
+        case .location: 2
+        case .sender: 3
+        }
+    }
+}
+
+extension ExportMatcher {
+    /// The state of one `match` call.
+    fileprivate struct Run {
+        let messages: [Message]
+        let scratch: MatchScratch
+        let started: ContinuousClock.Instant
+        let deadline: ContinuousClock.Instant
+        var report = MatchReport()
+
+        init(messages: [Message], scratch: MatchScratch, budget: ScanBudget) {
+            self.messages = messages
+            self.scratch = scratch
+            self.started = .now
+            self.deadline = started + budget.time
+        }
+
+        mutating func apply(_ rule: CompiledRule) throws(OutOfTime) {
+            let definition = rule.definition
+            let perMessage = rule.pattern.pattern.dependsOnSubjectBounds
+            var candidates: [Bool]?
+            if let keywords = rule.keywordPattern {
+                var flags = [Bool](repeating: false, count: messages.count)
+                for field in Set(definition.appliesTo + [.text]) {
+                    try markMessages(matching: keywords, in: field, flags: &flags)
+                }
+                candidates = flags
+            }
+            var found: [RuleHit] = []
+            for field in definition.appliesTo {
+                guard let corpus = scratch.corpora[field], !corpus.segments.isEmpty else { continue }
+                try corpus.bytes.withUnsafeBufferPointer { buffer throws(OutOfTime) in
+                    let onHit = { (segment: FieldCorpus.Segment, range: Range<Int>) in
+                        found.append(
+                            RuleHit(
+                                ruleIndex: rule.index, messageIndex: segment.message, field: field, item: segment.item,
+                                range: range))
+                    }
+                    if let candidates {
+                        for (message, isCandidate) in candidates.enumerated() where isCandidate {
+                            for index in corpus.messageSegments[message]..<corpus.messageSegments[message + 1] {
+                                try scanSegment(
+                                    index, of: corpus, buffer: buffer, rule: rule, field: field, onHit: onHit)
+                            }
+                        }
+                    } else if perMessage {
+                        for index in corpus.segments.indices {
+                            try scanSegment(index, of: corpus, buffer: buffer, rule: rule, field: field, onHit: onHit)
+                        }
+                    } else {
+                        try scanCorpus(
+                            corpus, buffer: buffer, pattern: rule.pattern, rule: rule, field: field, onHit: onHit)
+                    }
+                }
+            }
+            guard !found.isEmpty else { return }
+
+            if !rule.validators.isEmpty {
+                found.removeAll { hit in
+                    guard let corpus = scratch.corpora[hit.field] else { return true }
+                    let segmentIndex =
+                        corpus.messageSegments[hit.messageIndex] + (hit.field == .attachment ? hit.item : 0)
+                    let value = corpus.value(of: corpus.segments[segmentIndex], range: hit.range)
+                    return !rule.validators.allSatisfy { $0.isValid(value) }
+                }
+            }
+            if let context = rule.contextPattern, let window = definition.context?.window, !found.isEmpty {
+                var flags = [Bool](repeating: false, count: messages.count)
+                try markMessages(matching: context, in: .text, flags: &flags)
+                found.removeAll { hit in
+                    let lower = max(0, hit.messageIndex - window)
+                    let upper = min(messages.count - 1, hit.messageIndex + window)
+                    return !flags[lower...upper].contains(true)
+                }
+            }
+            report.hits += found
+        }
+
+        /// Sets `flags[m]` for every message whose `field` matches `pattern` somewhere.
+        mutating func markMessages(matching pattern: PCRE2Pattern, in field: RuleField, flags: inout [Bool])
+            throws(OutOfTime)
+        {
+            guard let corpus = scratch.corpora[field], !corpus.segments.isEmpty else { return }
+            let perMessage = pattern.pattern.dependsOnSubjectBounds
+            try corpus.bytes.withUnsafeBufferPointer { buffer throws(OutOfTime) in
+                var marked = flags
+                defer { flags = marked }
+                let onHit = { (segment: FieldCorpus.Segment, _: Range<Int>) in marked[segment.message] = true }
+                if perMessage {
+                    for index in corpus.segments.indices where !marked[corpus.segments[index].message] {
+                        try scanSegment(
+                            index, of: corpus, buffer: buffer, pattern: pattern, rule: nil, field: field, onHit: onHit)
+                    }
+                } else {
+                    try scanCorpus(corpus, buffer: buffer, pattern: pattern, rule: nil, field: field, onHit: onHit)
+                }
+            }
+        }
+
+        /// One pass over the whole buffer. Matches confined to one segment are reported as they
+        /// come; a match that starts in a separator or runs into the next segment is retried
+        /// inside the segment, and a limit error falls back to segment-by-segment matching so the
+        /// error can be pinned to its message.
+        mutating func scanCorpus(
+            _ corpus: FieldCorpus, buffer: UnsafeBufferPointer<UInt8>, pattern: PCRE2Pattern, rule: CompiledRule?,
+            field: RuleField, onHit: (FieldCorpus.Segment, Range<Int>) -> Void
+        ) throws(OutOfTime) {
+            var offset = 0
+            while offset < buffer.count {
+                try checkTime()
+                switch scratch.pcre.firstMatch(of: pattern, in: buffer, from: offset) {
+                case .noMatch:
+                    return
+                case .failure:
+                    var index = corpus.segmentIndex(containing: offset) ?? 0
+                    if corpus.segments[index].end < offset { index += 1 }
+                    while index < corpus.segments.count {
+                        try scanSegment(
+                            index, of: corpus, buffer: buffer, pattern: pattern, rule: rule, field: field,
+                            from: max(0, offset - corpus.segments[index].start), onHit: onHit)
+                        index += 1
+                    }
+                    return
+                case .match(let range):
+                    guard var index = corpus.segmentIndex(containing: range.lowerBound) else { return }
+                    var segment = corpus.segments[index]
+                    if range.lowerBound >= segment.end {
+                        // Started in the separator after a segment: look again from the next one.
+                        index += 1
+                        guard index < corpus.segments.count else { return }
+                        segment = corpus.segments[index]
+                        try scanSegment(
+                            index, of: corpus, buffer: buffer, pattern: pattern, rule: rule, field: field, onHit: onHit)
+                        offset = segment.end + 1
+                    } else if range.upperBound <= segment.end && !range.isEmpty {
+                        onHit(segment, (range.lowerBound - segment.start)..<(range.upperBound - segment.start))
+                        offset = range.upperBound
+                    } else if range.isEmpty {
+                        offset = nextScalarBoundary(after: range.upperBound, in: buffer)
+                    } else {
+                        // Ran into the next segment: the segment on its own decides.
+                        try scanSegment(
+                            index, of: corpus, buffer: buffer, pattern: pattern, rule: rule, field: field,
+                            from: max(0, offset - segment.start), onHit: onHit)
+                        offset = segment.end + 1
+                    }
+                }
+            }
+        }
+
+        mutating func scanSegment(
+            _ index: Int, of corpus: FieldCorpus, buffer: UnsafeBufferPointer<UInt8>, rule: CompiledRule,
+            field: RuleField,
+            onHit: (FieldCorpus.Segment, Range<Int>) -> Void
+        ) throws(OutOfTime) {
+            try scanSegment(
+                index, of: corpus, buffer: buffer, pattern: rule.pattern, rule: rule, field: field, onHit: onHit)
+        }
+
+        /// Matches inside one segment only, with the segment as the whole subject, so anchors
+        /// and lookbehind see exactly one message.
+        mutating func scanSegment(
+            _ index: Int, of corpus: FieldCorpus, buffer: UnsafeBufferPointer<UInt8>, pattern: PCRE2Pattern,
+            rule: CompiledRule?, field: RuleField, from start: Int = 0, onHit: (FieldCorpus.Segment, Range<Int>) -> Void
+        ) throws(OutOfTime) {
+            let segment = corpus.segments[index]
+            let subject = UnsafeBufferPointer(rebasing: buffer[segment.start..<segment.end])
+            var offset = start
+            while offset <= subject.count {
+                try checkTime()
+                switch scratch.pcre.firstMatch(of: pattern, in: subject, from: offset) {
+                case .noMatch:
+                    return
+                case .failure(let error):
+                    report.ruleErrors.append(
+                        RuleErrorRecord(
+                            ruleID: rule?.id ?? "?", messageIndex: segment.message, field: field, code: error.code,
+                            detail: error.message))
+                    return
+                case .match(let range):
+                    if range.isEmpty {
+                        offset = nextScalarBoundary(after: range.upperBound, in: subject)
+                        continue
+                    }
+                    onHit(segment, range)
+                    offset = range.upperBound
+                }
+            }
+        }
+
+        @inline(__always)
+        func checkTime() throws(OutOfTime) {
+            if ContinuousClock.now > deadline { throw OutOfTime() }
+        }
+
+        func nextScalarBoundary(after offset: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int {
+            var next = offset + 1
+            while next < buffer.count, buffer[next] & 0xC0 == 0x80 { next += 1 }
+            return next
+        }
+    }
+}
+
+extension String {
+    /// Whether a pattern's matches depend on where the subject starts or ends: anchors,
+    /// `\A \z \Z \G`, lookbehind. Such patterns run message by message. Errs on the safe side.
+    var dependsOnSubjectBounds: Bool {
+        var previous: Character = " "
+        var inClass = false
+        var escaped = false
+        for character in self {
+            defer { previous = character }
+            if escaped {
+                escaped = false
+                if !inClass, "AzZGb".contains(character) && character != "b" { return true }
+                continue
+            }
+            switch character {
+            case "\\": escaped = true
+            case "[" where !inClass: inClass = true
+            case "]" where inClass: inClass = false
+            case "^" where !inClass && previous != "[": return true
+            case "$" where !inClass: return true
+            case "<" where previous == "?": return true
+            default: break
+            }
+        }
+        return false
+    }
+}

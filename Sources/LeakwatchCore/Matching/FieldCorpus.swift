@@ -1,0 +1,63 @@
+/// All values of one field of an export's messages, laid end to end in one buffer separated by
+/// `\n`, so one PCRE2 call searches many messages. `segments` maps buffer ranges back to
+/// messages. Reused between exports by a worker's `MatchScratch` to avoid allocation.
+struct FieldCorpus {
+    struct Segment {
+        var start: Int
+        var end: Int
+        var message: Int
+        var item: Int
+    }
+
+    var bytes: [UInt8] = []
+    var segments: [Segment] = []
+    /// `messageSegments[m] ..< messageSegments[m + 1]` are message m's segments.
+    var messageSegments: [Int] = []
+
+    mutating func reset(field: RuleField, messages: [Message]) {
+        bytes.removeAll(keepingCapacity: true)
+        segments.removeAll(keepingCapacity: true)
+        messageSegments.removeAll(keepingCapacity: true)
+        for (index, message) in messages.enumerated() {
+            messageSegments.append(segments.count)
+            switch field {
+            case .text:
+                append(message.text, message: index, item: 0)
+            case .attachment:
+                for (item, attachment) in message.attachments.enumerated() {
+                    append(attachment.name, message: index, item: item)
+                }
+            case .sender:
+                if let sender = message.sender { append(sender, message: index, item: 0) }
+            case .location:
+                if let location = message.location { append(location.text, message: index, item: 0) }
+            }
+        }
+        messageSegments.append(segments.count)
+    }
+
+    private mutating func append(_ value: String, message: Int, item: Int) {
+        guard !value.isEmpty else { return }
+        let start = bytes.count
+        bytes.append(contentsOf: value.utf8)
+        segments.append(Segment(start: start, end: bytes.count, message: message, item: item))
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// Index of the last segment starting at or before `offset` (binary search).
+    func segmentIndex(containing offset: Int) -> Int? {
+        var low = 0
+        var high = segments.count
+        while low < high {
+            let mid = (low + high) / 2
+            if segments[mid].start <= offset { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? nil : low - 1
+    }
+
+    /// The value of a segment, for validators and excerpts.
+    func value(of segment: Segment, range: Range<Int>) -> Substring {
+        Substring(
+            decoding: bytes[(segment.start + range.lowerBound)..<(segment.start + range.upperBound)], as: UTF8.self)
+    }
+}

@@ -1,0 +1,20 @@
+import PCRE2
+
+/// One worker's matching state: PCRE2 match data and JIT stack, and reusable buffers. Create
+/// one per worker thread or task and reuse it for every export; never share it.
+public final class MatchScratch {
+    let pcre: PCRE2Scratch
+    var corpora: [RuleField: FieldCorpus] = [:]
+    var messageFlags: [Bool] = []
+
+    /// - Throws: `LeakwatchError` when PCRE2 cannot allocate its match data.
+    public init(budget: ScanBudget = ScanBudget()) throws(LeakwatchError) {
+        guard
+            let pcre = PCRE2Scratch(
+                limits: PCRE2MatchLimits(matchLimit: budget.matchLimit, heapLimitKiB: budget.heapLimitKiB))
+        else {
+            throw LeakwatchError(code: .io, message: "PCRE2 could not allocate match data")
+        }
+        self.pcre = pcre
+    }
+}

@@ -1,0 +1,46 @@
+/// Turns the bytes of one dropped file into parsed chats: detects the format from the content
+/// (never from the file name), decodes the text and hands it to the right parser.
+///
+/// Pure: the caller reads the file; this only looks at bytes.
+public enum ExportParsing {
+    /// Parses `bytes`, the whole content of the file called `fileName` (a name only, used for the
+    /// chat name, never to decide the format).
+    ///
+    /// Returns one `ParsedExport` per chat found: a Telegram full export holds many. Text in no
+    /// known layout comes back as one `.plain` export, scanned line by line.
+    public static func parse(_ bytes: [UInt8], fileName: String, limits: ArchiveLimits = .default) throws(ExportError)
+        -> [ParsedExport]
+    {
+        let decoded = TextDecoding.decode(bytes)
+        return [parseText(decoded, fileName: fileName)]
+    }
+
+    /// Parses decoded text: a WhatsApp layout when one is recognised, else plain lines.
+    public static func parseText(_ decoded: DecodedText, fileName: String) -> ParsedExport {
+        var export =
+            WhatsAppTextParser.parse(decoded.text, fileName: fileName)
+            ?? PlainTextParser.parse(decoded.text)
+        export.notes.insert(contentsOf: decoded.notes, at: 0)
+        return export
+    }
+}
+
+/// Why an export could not be read at all.
+public struct ExportError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Stable code: `unparseable`, `too-large`, `unsafe-archive`, ...
+    public var code: String
+    public var message: String
+    /// Member of an archive concerned, if any.
+    public var entry: String?
+
+    public init(code: String, message: String, entry: String? = nil) {
+        self.code = code
+        self.message = message
+        self.entry = entry
+    }
+
+    public var description: String {
+        if let entry { return "\(entry): \(message)" }
+        return message
+    }
+}

@@ -1,0 +1,304 @@
+/// WhatsApp text exports (`_chat.txt`, `WhatsApp Chat with X.txt`) in the iOS (`[date, time] Name: text`),
+/// Android (`date, time - Name: text`) and old iOS (`date time: Name: text`) layouts, in any locale.
+///
+/// The layout is recognised from the content (the first non-empty lines), then the whole text is
+/// read in one pass over its UTF-8 bytes: lines starting with a header of that layout start a
+/// message, every other line continues the previous one. The day/month order of dates is decided
+/// once for the file (see `WhatsAppDateResolver`).
+public enum WhatsAppTextParser {
+    /// Non-empty lines looked at to recognise the layout.
+    static let sampleLines = 50
+
+    /// Parses `text` when it is in a WhatsApp layout; `nil` otherwise (the caller then scans it as
+    /// plain lines).
+    ///
+    /// - Parameters:
+    ///   - text: the decoded export. `\r\n` and `\n` line breaks are both fine; `Message.line` counts
+    ///     `\n`-separated lines of this text.
+    ///   - fileName: the export's file name, used only for the chat's name
+    ///     (`WhatsApp Chat with X.txt` → `X`), never to decide the format.
+    public static func parse(_ text: String, fileName: String?) -> ParsedExport? {
+        if let parsed = text.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0, fileName: fileName) }) {
+            return parsed
+        }
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { parse(bytes: $0, fileName: fileName) }
+    }
+
+    /// A message whose header was found, before its body is read.
+    private struct Pending {
+        var line: Int
+        var header: WhatsAppHeader
+        /// End of the header line's content (no line break).
+        var headerLineEnd: Int
+        /// End of the content of the message's last non-blank line.
+        var bodyEnd: Int
+    }
+
+    /// Byte range and first line of text found before the first header.
+    private struct Unplaced {
+        var start: Int
+        var end: Int
+        var line: Int
+        var count: Int
+    }
+
+    /// End of the content of the line starting at `start` (before `\r\n`/`\n`) and start of the next line.
+    @inline(__always)
+    private static func lineBounds(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> (contentEnd: Int, next: Int) {
+        var i = start
+        let n = b.count
+        while i < n && b[i] != WhatsAppBytes.lineFeed { i += 1 }
+        var contentEnd = i
+        if contentEnd > start && b[contentEnd - 1] == WhatsAppBytes.carriageReturn { contentEnd -= 1 }
+        return (contentEnd, i + 1)
+    }
+
+    /// The layout most of the first non-empty lines are in, or `nil` when the text is not an export.
+    private static func detectLayout(_ b: UnsafeBufferPointer<UInt8>, scanner: inout WhatsAppHeaderScanner) -> WhatsAppLayout? {
+        var counts: [WhatsAppLayout: Int] = [:]
+        var seen: [WhatsAppLayout] = []
+        var sampled = 0
+        var firstIsHeader = false
+        var pos = 0
+        while pos < b.count && sampled < sampleLines {
+            let (contentEnd, next) = lineBounds(b, pos)
+            if !WhatsAppBytes.isBlank(b, pos, contentEnd) {
+                let header = scanner.scan(b, start: pos, end: contentEnd)
+                if sampled == 0 { firstIsHeader = header != nil }
+                if let layout = header?.layout {
+                    if counts[layout] == nil { seen.append(layout) }
+                    counts[layout, default: 0] += 1
+                }
+                sampled += 1
+            }
+            pos = next
+        }
+        // The most frequent layout; on a tie the one seen first.
+        var best: WhatsAppLayout?
+        var bestCount = 0
+        for layout in seen where counts[layout, default: 0] > bestCount {
+            best = layout
+            bestCount = counts[layout, default: 0]
+        }
+        guard let best else { return nil }
+        // An export starts with a header; otherwise most early lines must be headers.
+        if !firstIsHeader && bestCount * 2 < sampled { return nil }
+        return best
+    }
+
+    static func parse(bytes b: UnsafeBufferPointer<UInt8>, fileName: String?) -> ParsedExport? {
+        var scanner = WhatsAppHeaderScanner()
+        guard let layout = detectLayout(b, scanner: &scanner) else { return nil }
+
+        // Pass 1: headers and the extent of each message.
+        var pendings: [Pending] = []
+        var unplaced: Unplaced?
+        var foreignHeaders = 0
+        var firstForeignLine: Int?
+        var resolver = WhatsAppDateResolver()
+        var lineNumber = 0
+        var pos = 0
+        while pos < b.count {
+            lineNumber += 1
+            let (contentEnd, next) = lineBounds(b, pos)
+            defer { pos = next }
+            let header = scanner.scan(b, start: pos, end: contentEnd)
+            if let header, header.layout == layout {
+                pendings.append(Pending(line: lineNumber, header: header, headerLineEnd: contentEnd, bodyEnd: contentEnd))
+                resolver.add(header.date, line: lineNumber)
+                continue
+            }
+            guard !WhatsAppBytes.isBlank(b, pos, contentEnd) else { continue }
+            if header != nil {
+                // A header of another layout (a pasted line): kept as text of the current message.
+                foreignHeaders += 1
+                if firstForeignLine == nil { firstForeignLine = lineNumber }
+            }
+            if pendings.isEmpty {
+                if unplaced == nil { unplaced = Unplaced(start: pos, end: contentEnd, line: lineNumber, count: 0) }
+                unplaced?.end = contentEnd
+                unplaced?.count += 1
+            } else {
+                pendings[pendings.count - 1].bodyEnd = contentEnd
+            }
+        }
+
+        let decision = resolver.decision
+
+        // Pass 2: sender candidates (the text before the first `": "` of the header line).
+        var colons: [Int?] = []
+        var candidates: [String?] = []
+        var candidateCounts: [String: Int] = [:]
+        colons.reserveCapacity(pendings.count)
+        candidates.reserveCapacity(pendings.count)
+        for pending in pendings {
+            let colon = WhatsAppBytes.firstColonSpace(b, pending.header.restStart, pending.headerLineEnd)
+            var candidate: String?
+            if let colon {
+                let name = cleanSender(WhatsAppBytes.string(b, pending.header.restStart, colon, normalizeSpaces: true))
+                if !name.isEmpty {
+                    candidate = name
+                    candidateCounts[name, default: 0] += 1
+                }
+            }
+            colons.append(colon)
+            candidates.append(candidate)
+        }
+
+        // Pass 3: messages.
+        var messages: [Message] = []
+        messages.reserveCapacity(pendings.count + 1)
+        var notes: [ParseNote] = []
+        var participants = WhatsAppOrderedNames()
+        var buffer: [UInt8] = []
+
+        if let unplaced {
+            buffer.removeAll(keepingCapacity: true)
+            _ = appendBody(b, unplaced.start, unplaced.end, into: &buffer)
+            messages.append(
+                Message(line: unplaced.line, sent: "", sender: nil, text: String(decoding: buffer, as: UTF8.self), kind: .text))
+            notes.append(
+                ParseNote(
+                    code: "unplaced-lines", line: unplaced.line,
+                    message: "\(unplaced.count) line(s) before the first message header; kept as one message without sender"))
+        }
+
+        var invalidClocks = 0
+        var firstInvalidClock: Int?
+        var unresolved = 0
+        var firstUnresolved: Int?
+        for (index, pending) in pendings.enumerated() {
+            let header = pending.header
+            var sender: String?
+            var bodyStart = header.restStart
+            if let candidate = candidates[index], let colon = colons[index],
+                isSender(candidate, count: candidateCounts[candidate, default: 0])
+            {
+                sender = candidate
+                bodyStart = min(colon + 2, pending.headerLineEnd)
+            }
+
+            buffer.removeAll(keepingCapacity: true)
+            let marks = appendBody(b, bodyStart, pending.bodyEnd, into: &buffer)
+            let body = String(decoding: buffer, as: UTF8.self)
+            let classified = WhatsAppBodyClassifier.classify(
+                body, hasSender: sender != nil, leadingMark: marks.leading, lastMarkOffset: marks.lastInFirstLine)
+
+            var invalidClock = false
+            let timestamp = WhatsAppDateResolver.timestamp(
+                header.date, header.time, order: decision.order, invalidClock: &invalidClock)
+            if invalidClock {
+                invalidClocks += 1
+                if firstInvalidClock == nil { firstInvalidClock = pending.line }
+            }
+            if timestamp == nil {
+                unresolved += 1
+                if firstUnresolved == nil { firstUnresolved = pending.line }
+            }
+
+            let finalSender = classified.dropsSender ? nil : sender
+            if let finalSender { participants.insert(finalSender) }
+            if classified.kind == .system {
+                for name in WhatsAppSystemLines.addedOrJoined(classified.text) { participants.insert(name) }
+            }
+            messages.append(
+                Message(
+                    line: pending.line,
+                    sent: WhatsAppBytes.string(b, header.sentStart, header.sentEnd),
+                    timestamp: timestamp,
+                    sender: finalSender,
+                    text: classified.text,
+                    attachments: classified.attachments,
+                    location: classified.location,
+                    kind: classified.kind
+                ))
+        }
+
+        if foreignHeaders > 0 {
+            notes.append(
+                ParseNote(
+                    code: "foreign-headers", line: firstForeignLine,
+                    message:
+                        "\(foreignHeaders) line(s) look like a header in another layout than \(layout); kept as text of the message before"
+                ))
+        }
+        if invalidClocks > 0 {
+            notes.append(
+                ParseNote(
+                    code: "invalid-12h-time", line: firstInvalidClock,
+                    message: "\(invalidClocks) header(s) carry AM/PM on an hour that is not a 12-hour one (e.g. 23:59 PM); the hour was taken as written"
+                ))
+        }
+        if unresolved > 0 {
+            notes.append(
+                ParseNote(
+                    code: "unresolved-date", line: firstUnresolved,
+                    message: "\(unresolved) header date(s) are not valid dates under \(decision.order.rawValue); their timestamp is left empty"
+                ))
+        }
+
+        return ParsedExport(
+            format: layout.format,
+            chat: WhatsAppChatName.from(fileName: fileName),
+            participants: participants.names,
+            messages: messages,
+            dateOrder: decision,
+            notes: notes
+        )
+    }
+
+    /// Whether the text before `": "` names a sender rather than being part of a system line
+    /// (`You changed the subject to "a: b"`). Names seen once that read like a notice are rejected.
+    private static func isSender(_ candidate: String, count: Int) -> Bool {
+        guard candidate.utf8.count <= 200 else { return false }
+        guard count == 1 else { return true }
+        if candidate.contains("\"") || candidate.contains("“") || candidate.contains("«") { return false }
+        return !WhatsAppSystemLines.looksLikeSystem(" " + candidate.lowercased() + " ")
+    }
+
+    /// `~ Name` (unsaved contact) → `Name`; surrounding spaces removed.
+    private static func cleanSender(_ raw: String) -> String {
+        var name = WhatsAppBodyClassifier.trimmed(raw)
+        if name.hasPrefix("~") {
+            name = WhatsAppBodyClassifier.trimmed(name.dropFirst())
+        }
+        return String(name)
+    }
+
+    /// Appends the body bytes without marks and without the `\r` of `\r\n`; reports whether the
+    /// body started with a mark and where (UTF-8 offset) the last mark of its first line was.
+    private static func appendBody(
+        _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]
+    ) -> (leading: Bool, lastInFirstLine: Int?) {
+        var i = start
+        var leading = false
+        var lastMark: Int?
+        var firstLine = true
+        while i < end {
+            let byte = b[i]
+            if byte == WhatsAppBytes.carriageReturn, i + 1 < end, b[i + 1] == WhatsAppBytes.lineFeed {
+                i += 1
+                continue
+            }
+            if byte == WhatsAppBytes.lineFeed {
+                firstLine = false
+                out.append(byte)
+                i += 1
+                continue
+            }
+            if byte >= 0xD8 {
+                let mark = WhatsAppBytes.markLength(b, i, end: end)
+                if mark > 0 {
+                    if out.isEmpty { leading = true }
+                    if firstLine { lastMark = out.count }
+                    i += mark
+                    continue
+                }
+            }
+            out.append(byte)
+            i += 1
+        }
+        return (leading, lastMark)
+    }
+}

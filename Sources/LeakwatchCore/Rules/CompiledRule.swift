@@ -1,0 +1,99 @@
+import Crypto
+import PCRE2
+
+/// A rule ready to run: its definition and compiled patterns.
+///
+/// Immutable after `init`, so shared by every worker; all matching state lives in a
+/// per-worker `MatchScratch`.
+public final class CompiledRule: Sendable {
+    public let definition: RuleDefinition
+    /// Position in its rule set.
+    public let index: Int
+    let pattern: PCRE2Pattern
+    /// The keywords as one caseless alternation of literals, when the rule has keywords.
+    let keywordPattern: PCRE2Pattern?
+    let contextPattern: PCRE2Pattern?
+    let validators: [MatchValidator]
+    /// A short hash of everything that decides what the rule matches: alert ids change when the
+    /// rule changes, and stay the same otherwise.
+    public let revision: String
+
+    public var id: String { definition.id }
+    /// Whether every pattern of the rule got JIT code.
+    public var isJITCompiled: Bool {
+        pattern.isJITCompiled && (keywordPattern?.isJITCompiled ?? true) && (contextPattern?.isJITCompiled ?? true)
+    }
+    /// Why JIT was refused, if it was.
+    public var jitError: PCRE2Error? { pattern.jitError ?? keywordPattern?.jitError ?? contextPattern?.jitError }
+
+    /// Compiles the rule's patterns.
+    /// - Throws: `RuleProblem` pointing at the pattern, with PCRE2's message and offset.
+    public init(_ definition: RuleDefinition, index: Int, jit: Bool) throws(RuleProblem) {
+        self.definition = definition
+        self.index = index
+        do {
+            pattern = try PCRE2Pattern(definition.pattern, options: definition.options.pcre2Options, jit: jit)
+        } catch {
+            throw RuleProblem(
+                location: definition.patternLocation, ruleID: definition.id,
+                message: "pattern does not compile: \(error.message) at offset \(error.offset ?? 0) in the pattern")
+        }
+        if definition.keywords.isEmpty {
+            keywordPattern = nil
+        } else {
+            let alternation = definition.keywords.map(PCRE2Pattern.escape).joined(separator: "|")
+            do {
+                keywordPattern = try PCRE2Pattern(alternation, options: [.caseless], jit: jit)
+            } catch {
+                throw RuleProblem(
+                    location: definition.location, ruleID: definition.id, message: "keywords do not compile: \(error)")
+            }
+        }
+        if let context = definition.context {
+            do {
+                contextPattern = try PCRE2Pattern(context.pattern, options: context.options.pcre2Options, jit: jit)
+            } catch {
+                throw RuleProblem(
+                    location: definition.location, ruleID: definition.id,
+                    message: "context pattern does not compile: \(error.message) at offset \(error.offset ?? 0)")
+            }
+        } else {
+            contextPattern = nil
+        }
+        validators = definition.validate.compactMap { MatchValidator.builtins[$0] }
+        revision = Self.revision(of: definition)
+    }
+
+    private static func revision(of rule: RuleDefinition) -> String {
+        var parts: [String] = [
+            rule.id, rule.pattern, rule.options.map(\.rawValue).joined(separator: ","),
+            rule.appliesTo.map(\.rawValue).joined(separator: ","), rule.keywords.joined(separator: "\u{1F}"),
+            rule.validate.joined(separator: ","), rule.category.rawValue, rule.severity.rawValue, String(rule.redact),
+        ]
+        if let context = rule.context {
+            parts += [context.pattern, context.options.map(\.rawValue).joined(separator: ","), String(context.window)]
+        }
+        let digest = SHA256.hash(data: Array(parts.joined(separator: "\u{1E}").utf8))
+        return digest.prefix(8).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}
+
+extension [RuleOption] {
+    var pcre2Options: PCRE2Options {
+        var options: PCRE2Options = []
+        for option in self {
+            switch option {
+            case .caseless: options.insert(.caseless)
+            case .multiline: options.insert(.multiline)
+            case .dotall: options.insert(.dotAll)
+            case .extended: options.insert(.extended)
+            case .ucp: options.insert(.unicodeProperties)
+            case .ungreedy: options.insert(.ungreedy)
+            }
+        }
+        return options
+    }
+}

@@ -1,0 +1,120 @@
+/// Where something is in a rule file: for `file:line:column` diagnostics.
+public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var path: String
+    public var line: Int
+    public var column: Int
+
+    public init(path: String, line: Int, column: Int) {
+        self.path = path
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(path):\(line):\(column)" }
+}
+
+/// A rule as written in a rule file, before compilation.
+public struct RuleDefinition: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    public var category: RuleCategory
+    public var severity: Severity
+    public var pattern: String
+    public var options: [RuleOption]
+    public var appliesTo: [RuleField]
+    /// The pattern only runs on messages containing one of these, case-insensitively.
+    public var keywords: [String]
+    /// Names of `MatchValidator`s that must all accept a match.
+    public var validate: [String]
+    /// A second pattern that must match nearby for a match to count.
+    public var context: RuleContext?
+    /// Mask the matched span in excerpts (default true).
+    public var redact: Bool
+    public var description: String
+    public var examples: RuleExamples
+    /// Where the rule starts in its file.
+    public var location: SourceLocation
+    /// Where the `pattern` value is, for compile-error positions.
+    public var patternLocation: SourceLocation
+
+    public init(
+        id: String, title: String, category: RuleCategory, severity: Severity, pattern: String,
+        options: [RuleOption] = [], appliesTo: [RuleField] = [.text], keywords: [String] = [],
+        validate: [String] = [], context: RuleContext? = nil, redact: Bool = true, description: String = "",
+        examples: RuleExamples, location: SourceLocation, patternLocation: SourceLocation? = nil
+    ) {
+        self.id = id
+        self.title = title
+        self.category = category
+        self.severity = severity
+        self.pattern = pattern
+        self.options = options
+        self.appliesTo = appliesTo
+        self.keywords = keywords
+        self.validate = validate
+        self.context = context
+        self.redact = redact
+        self.description = description
+        self.examples = examples
+        self.location = location
+        self.patternLocation = patternLocation ?? location
+    }
+}
+
+/// A context requirement: `pattern` must match the text of the same message or of up to
+/// `window` messages before or after it.
+public struct RuleContext: Sendable, Hashable {
+    public var pattern: String
+    public var options: [RuleOption]
+    public var window: Int
+
+    public init(pattern: String, options: [RuleOption] = [], window: Int = 0) {
+        self.pattern = pattern
+        self.options = options
+        self.window = window
+    }
+}
+
+/// A rule's own examples, run by `rules test` and before every reload.
+public struct RuleExamples: Sendable, Hashable {
+    public var match: [RuleExample]
+    public var noMatch: [RuleExample]
+
+    public init(match: [RuleExample] = [], noMatch: [RuleExample] = []) {
+        self.match = match
+        self.noMatch = noMatch
+    }
+}
+
+/// One example: a message (and optionally its neighbours). A plain string in the file is the
+/// value of the rule's first field (message text, or an attachment name, ...).
+public struct RuleExample: Sendable, Hashable {
+    public var text: String
+    public var attachments: [String]
+    public var sender: String?
+    public var location: String?
+    public var before: [String]
+    public var after: [String]
+    /// Where the example is written.
+    public var sourceLocation: SourceLocation
+
+    public init(
+        text: String = "", attachments: [String] = [], sender: String? = nil, location: String? = nil,
+        before: [String] = [], after: [String] = [], sourceLocation: SourceLocation
+    ) {
+        self.text = text
+        self.attachments = attachments
+        self.sender = sender
+        self.location = location
+        self.before = before
+        self.after = after
+        self.sourceLocation = sourceLocation
+    }
+
+    /// A short label for reports: the text, or the attachment names.
+    public var label: String {
+        if !text.isEmpty { return text }
+        if !attachments.isEmpty { return attachments.joined(separator: ", ") }
+        return sender ?? location ?? ""
+    }
+}

@@ -1,0 +1,88 @@
+/// The text of one rule file and the layer it comes from.
+public struct RuleFileSource: Sendable, Hashable {
+    public var path: String
+    public var text: String
+
+    public init(path: String, text: String) {
+        self.path = path
+        self.text = text
+    }
+
+    var name: String { path.split(separator: "/").last.map(String.init) ?? path }
+}
+
+/// The result of building a rule set: the set when there were no problems, and every problem.
+public struct RuleSetBuild: Sendable {
+    public var ruleSet: RuleSet?
+    public var problems: [RuleProblem]
+    public var warnings: [String]
+}
+
+extension RuleSet {
+    /// Builds a rule set from layers of rule files, like systemd drop-ins: `layers[0]` is the
+    /// shipped rules, later layers are admin directories. A later file with the same name
+    /// replaces an earlier one; `disable:` turns rules off; other files add rules.
+    ///
+    /// Every problem in every effective file is reported; the set is built only when there are
+    /// none, so a bad edit never half-loads.
+    public static func build(layers: [[RuleFileSource]], jit: Bool = true) -> RuleSetBuild {
+        // File name -> source, later layers replacing earlier ones; keep first-seen order.
+        var order: [String] = []
+        var effective: [String: RuleFileSource] = [:]
+        for layer in layers {
+            for source in layer.sorted(by: { $0.name < $1.name }) {
+                if effective[source.name] == nil { order.append(source.name) }
+                effective[source.name] = source
+            }
+        }
+        let files = order.compactMap { effective[$0] }.map { RuleFileParser.parse($0.text, path: $0.path) }
+        return build(files: files, jit: jit)
+    }
+
+    /// Builds a rule set from already parsed files (in order).
+    public static func build(files: [RuleFile], jit: Bool = true) -> RuleSetBuild {
+        var problems = files.flatMap(\.problems)
+        var warnings: [String] = []
+        let disabledEntries = files.flatMap(\.disable)
+        let disabled = Set(disabledEntries.map(\.id))
+        let allIDs = Set(files.flatMap(\.rules).map(\.id))
+        for entry in disabledEntries where !allIDs.contains(entry.id) {
+            warnings.append("\(entry.location): disable names '\(entry.id)', which no rule file defines")
+        }
+
+        var firstDefinition: [String: SourceLocation] = [:]
+        var compiled: [CompiledRule] = []
+        var jitRefusal: String?
+        for definition in files.flatMap(\.rules) {
+            if let first = firstDefinition[definition.id] {
+                problems.append(
+                    RuleProblem(
+                        location: definition.location, ruleID: definition.id,
+                        message: "duplicate id '\(definition.id)' (first defined at \(first))"))
+                continue
+            }
+            firstDefinition[definition.id] = definition.location
+            // A disabled rule is not compiled: turning off a broken shipped rule must work.
+            if disabled.contains(definition.id) { continue }
+            do {
+                let rule = try CompiledRule(definition, index: compiled.count, jit: jit)
+                if jit, jitRefusal == nil, let error = rule.jitError {
+                    jitRefusal = error.message
+                }
+                compiled.append(rule)
+            } catch {
+                problems.append(error)
+            }
+        }
+        if let jitRefusal {
+            warnings.append(
+                "PCRE2 JIT refused (\(jitRefusal)); matching with the interpreter: same results, slower")
+        }
+        guard problems.isEmpty else {
+            return RuleSetBuild(ruleSet: nil, problems: problems, warnings: warnings)
+        }
+        let set = RuleSet(
+            rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings)
+        return RuleSetBuild(ruleSet: set, problems: problems, warnings: warnings)
+    }
+}

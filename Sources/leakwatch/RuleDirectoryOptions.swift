@@ -1,0 +1,33 @@
+import ArgumentParser
+import LeakwatchCore
+import LeakwatchScan
+
+/// `--rules DIR` (repeatable) and `--no-jit`, shared by every command that loads rules.
+struct RuleDirectoryOptions: ParsableArguments {
+    @Option(
+        name: .customLong("rules"),
+        help: ArgumentHelp(
+            "A rule directory; repeat to layer (later directories override files of the same name).",
+            discussion: "Default: /usr/share/leakwatch/rules then /etc/leakwatch/rules.d, where they exist.",
+            valueName: "DIR"))
+    var directories: [String] = []
+
+    @Flag(name: .customLong("no-jit"), help: "Match with the PCRE2 interpreter instead of JIT code (same results).")
+    var noJIT = false
+
+    var effectiveDirectories: [String] {
+        directories.isEmpty ? RuleDirectories.defaults() : directories
+    }
+
+    /// Loads the rules, printing every problem; exits 2 when they do not load.
+    func loadOrExit() throws -> RuleSet {
+        let build = RuleDirectories.load(effectiveDirectories, jit: !noJIT)
+        for warning in build.warnings { Terminal.warn(warning) }
+        guard let ruleSet = build.ruleSet else {
+            for problem in build.problems { Terminal.error(problem.description) }
+            Terminal.error("rules did not load (\(build.problems.count) problem(s)); see `leakwatch rules check`")
+            throw ExitCode(2)
+        }
+        return ruleSet
+    }
+}

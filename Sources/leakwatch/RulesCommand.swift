@@ -1,0 +1,76 @@
+import ArgumentParser
+import LeakwatchCore
+import LeakwatchScan
+
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "Check, test and list rule files.",
+        subcommands: [Check.self, Test.self, List.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load and compile every rule file; report every problem as file:line:column: rule-id: message.",
+            discussion: "Exit status: 0 clean, 1 problems.")
+
+        @OptionGroup var rules: RuleDirectoryOptions
+
+        func run() throws {
+            let build = RuleDirectories.load(rules.effectiveDirectories, jit: !rules.noJIT)
+            for problem in build.problems { Terminal.write(problem.description) }
+            for warning in build.warnings { Terminal.warn(warning) }
+            if let ruleSet = build.ruleSet, build.problems.isEmpty {
+                Terminal.writeStderr("\(ruleSet.rules.count) rules in \(ruleSet.files.count) files: ok\n")
+                return
+            }
+            Terminal.writeStderr("\(build.problems.count) problem(s)\n")
+            throw ExitCode(1)
+        }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every rule against its own match and no-match examples.",
+            discussion: "Exit status: 0 all pass, 1 a failing example or a rule problem.")
+
+        @OptionGroup var rules: RuleDirectoryOptions
+
+        func run() throws {
+            let build = RuleDirectories.load(rules.effectiveDirectories, jit: !rules.noJIT)
+            guard let ruleSet = build.ruleSet else {
+                for problem in build.problems { Terminal.write(problem.description) }
+                throw ExitCode(1)
+            }
+            let scratch = try MatchScratch()
+            let results = ruleSet.testExamples(scratch: scratch)
+            var passed = 0
+            var failed = 0
+            for result in results {
+                passed += result.passed
+                failed += result.failures.count
+                for failure in result.failures { Terminal.write("FAIL \(failure)") }
+            }
+            let failingRules = results.filter { !$0.failures.isEmpty }.count
+            Terminal.write(
+                "\(results.count) rules, \(passed + failed) examples: \(passed) passed, \(failed) failed"
+                    + (failingRules > 0 ? " (\(failingRules) rule(s) failing)" : ""))
+            if failed > 0 { throw ExitCode(1) }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the loaded rules.")
+
+        @OptionGroup var rules: RuleDirectoryOptions
+
+        func run() throws {
+            let ruleSet = try rules.loadOrExit()
+            for rule in ruleSet.rules {
+                let definition = rule.definition
+                Terminal.write(
+                    "\(definition.id)\t\(definition.category.rawValue)\t\(definition.severity.rawValue)\t\(definition.title)"
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import LeakwatchCore
+import LeakwatchScan
+
+extension ColorChoice: ExpressibleByArgument {}
+
+enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
+    case text, json
+}
+
+struct ScanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Scan exported chats (files or directories, recursively) and report alerts.",
+        discussion: "Exit status: 0 no alerts, 1 alerts found, 2 an error.")
+
+    @Argument(help: "Files or directories to scan.")
+    var paths: [String]
+
+    @OptionGroup var rules: RuleDirectoryOptions
+
+    @Option(help: "Output: text for people, json for one leakwatch.alert.v1 object per line.")
+    var format: OutputFormat = .text
+
+    @Option(help: "Colour in text output.")
+    var color: ColorChoice = .auto
+
+    @Option(help: ArgumentHelp("Fingerprint key file (created 0600 on first use).", valueName: "FILE"))
+    var key: String?
+
+    @Option(help: "Files scanned at once (default: number of cores).")
+    var workers: Int?
+
+    @Option(name: .customLong("time-budget"), help: "Seconds all rules may spend on one file.")
+    var timeBudget: Double = 60
+
+    func run() async throws {
+        let ruleSet = try rules.loadOrExit()
+        let keyPath = key ?? Self.defaultKeyPath()
+        let fingerprintKey: [UInt8]
+        do {
+            fingerprintKey = try FingerprintKeyFile.loadOrCreate(keyPath)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        let scanner = ExportScanner(
+            ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(timeBudget * 1000))),
+            fingerprintKey: fingerprintKey)
+        var session = FileScanSession(scanner: scanner)
+        if let workers { session.workers = workers }
+
+        let (files, expandErrors) = FileReading.expand(paths)
+        var failed = !expandErrors.isEmpty
+        for error in expandErrors { Terminal.error(error.description) }
+
+        let colored = format == .text && Terminal.useColor(color)
+        let progress = ProgressBar(total: files.count, enabled: Terminal.stderrIsTerminal && files.count > 1)
+        var alertCount = 0
+        await session.run(files) { index, result in
+            progress.finish()
+            if let failure = result.failure {
+                failed = true
+                Terminal.error("\(failure.path ?? files[index]): \(failure.message)")
+            }
+            alertCount += result.alerts.count
+            switch format {
+            case .json:
+                for alert in result.alerts { Terminal.write(AlertFormatting.jsonLine(alert)) }
+                for record in result.records { Terminal.write(AlertFormatting.jsonLine(record)) }
+            case .text:
+                for alert in result.alerts { Terminal.write(AlertFormatting.textLine(alert, color: colored)) }
+                for record in result.records { Terminal.warn(AlertFormatting.textLine(record)) }
+            }
+            progress.update(done: index + 1, current: files[index])
+        }
+        progress.finish()
+        if failed { throw ExitCode(2) }
+        if alertCount > 0 { throw ExitCode(1) }
+    }
+
+    /// `$XDG_STATE_HOME/leakwatch/fingerprint.key`, else `~/.local/state/leakwatch/fingerprint.key`.
+    static func defaultKeyPath() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let state = environment["XDG_STATE_HOME"], !state.isEmpty {
+            return state + "/leakwatch/fingerprint.key"
+        }
+        let home = environment["HOME"] ?? "/tmp"
+        return home + "/.local/state/leakwatch/fingerprint.key"
+    }
+}

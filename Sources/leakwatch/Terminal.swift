@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where output goes and how it looks.
+enum Terminal {
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Colour only on a terminal, and never when `NO_COLOR` is set.
+    static func useColor(_ choice: ColorChoice) -> Bool {
+        switch choice {
+        case .always: true
+        case .never: false
+        case .auto:
+            stdoutIsTerminal && getenv("NO_COLOR") == nil && String(cString: getenv("TERM") ?? strdup("")) != "dumb"
+        }
+    }
+
+    static func write(_ line: String) {
+        print(line)
+    }
+
+    static func error(_ message: String) {
+        writeStderr("leakwatch: \(message)\n")
+    }
+
+    static func warn(_ message: String) {
+        writeStderr("leakwatch: warning: \(message)\n")
+    }
+
+    static func writeStderr(_ text: String) {
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                if written <= 0 { break }
+                offset += written
+            }
+        }
+    }
+}
+
+enum ColorChoice: String, CaseIterable {
+    case auto, always, never
+}
+
+/// A one-line progress bar on stderr, for long scans on a terminal.
+struct ProgressBar {
+    let total: Int
+    let enabled: Bool
+
+    func update(done: Int, current: String) {
+        guard enabled else { return }
+        let width = 30
+        let filled = total == 0 ? width : done * width / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let name = current.count > 40 ? "…" + current.suffix(39) : current
+        Terminal.writeStderr("\r\u{1B}[K[\(bar)] \(done)/\(total) \(name)")
+    }
+
+    func finish() {
+        guard enabled else { return }
+        Terminal.writeStderr("\r\u{1B}[K")
+    }
+}
