@@ -48,8 +48,8 @@ let package = Package(
         ),
 
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
-        .testTarget(name: "LeakwatchCoreTests", dependencies: ["LeakwatchCore"]),
-        .testTarget(name: "LeakwatchScanTests", dependencies: ["LeakwatchScan", "LeakwatchCore"]),
+        .testTarget(name: "LeakwatchCoreTests", dependencies: ["LeakwatchCore"], exclude: ["Golden"]),
+        .testTarget(name: "LeakwatchScanTests", dependencies: ["LeakwatchScan", "LeakwatchCore"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,7 +36,8 @@ struct WhatsAppConformanceTests {
         let readme = (try? String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
         let expected = Self.readmeCounts(readme)
 
-        let files = (FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? [])
+        let files =
+            (FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? [])
             .filter { $0.pathExtension == "txt" }
             .sorted { $0.path < $1.path }
         #expect(!files.isEmpty, "no .txt fixtures under \(directory.path)")
@@ -53,22 +54,29 @@ struct WhatsAppConformanceTests {
             }
             let headerMessages = parsed.messages.filter { !$0.sent.isEmpty }.count
             let senders = Set(parsed.messages.compactMap(\.sender)).count
-            let unplaced = parsed.notes.first { $0.code == "unplaced-lines" }?.message.split(separator: " ").first.map(String.init) ?? "0"
+            let unplaced =
+                parsed.notes.first { $0.code == "unplaced-lines" }?.message.split(separator: " ").first.map(String.init)
+                ?? "0"
             let order = parsed.dateOrder.map { "\($0.order.rawValue) \($0.certainty.rawValue)" } ?? "-"
             let readmeCount = expected[relative]
             rows.append([
-                relative, parsed.format.rawValue, "\(headerMessages)", readmeCount.map(String.init) ?? "?", "\(senders)", order, unplaced,
+                relative, parsed.format.rawValue, "\(headerMessages)", readmeCount.map(String.init) ?? "?",
+                "\(senders)", order, unplaced,
             ])
 
             let lost = WhatsAppTestSupport.lostLines(text, parsed)
             #expect(lost.isEmpty, "\(relative): lines \(lost) belong to no message")
             #expect(unplaced == "0", "\(relative): \(unplaced) line(s) before the first header")
-            #expect(parsed.messages.allSatisfy { $0.sent.isEmpty || $0.timestamp != nil }, "\(relative): a header without timestamp")
+            #expect(
+                parsed.messages.allSatisfy { $0.sent.isEmpty || $0.timestamp != nil },
+                "\(relative): a header without timestamp")
 
             if let exception = Self.expectations[relative] {
                 #expect(headerMessages == exception.messages, "\(relative): \(exception.why)")
             } else if let readmeCount {
-                #expect(headerMessages == readmeCount, "\(relative): \(headerMessages) messages, README says \(readmeCount)")
+                #expect(
+                    headerMessages == readmeCount, "\(relative): \(headerMessages) messages, README says \(readmeCount)"
+                )
             } else {
                 Issue.record("\(relative) is not in the fixtures README")
             }
@@ -111,7 +119,9 @@ enum WhatsAppTestSupport {
 
     /// The text with WhatsApp's invisible marks removed, as the parser stores bodies.
     static func stripMarks<S: StringProtocol>(_ text: S) -> String {
-        let marks: Set<UInt32> = [0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF, 0x061C]
+        let marks: Set<UInt32> = [
+            0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0xFEFF, 0x061C,
+        ]
         var scalars = String.UnicodeScalarView()
         for scalar in text.unicodeScalars where !marks.contains(scalar.value) { scalars.append(scalar) }
         return String(scalars)

@@ -52,7 +52,8 @@ struct WhatsAppGoldenSnapshot: Codable, Equatable {
 @Suite("WhatsApp golden exports")
 struct WhatsAppGoldenTests {
     static let goldenFiles: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: WhatsAppTestSupport.goldenDirectory.path)) ?? []
+        let names =
+            (try? FileManager.default.contentsOfDirectory(atPath: WhatsAppTestSupport.goldenDirectory.path)) ?? []
         return names.filter { $0.hasSuffix(".txt") }.sorted()
     }()
 

@@ -16,47 +16,106 @@ struct WhatsAppParserTests {
     }
 
     static let headerCases: [HeaderCase] = [
-        .init(line: "[07/11/2021, 18:14:02] Anna: hi", format: .whatsAppIOS, timestamp: "2021-11-07T18:14:02", sender: "Anna", text: "hi"),
-        .init(line: "07/11/2021, 18:14 - Anna: hi", format: .whatsAppAndroid, timestamp: "2021-11-07T18:14:00", sender: "Anna", text: "hi"),
-        .init(line: "13/06/15 10:59:59: Anna: hi", format: .whatsAppIOSLegacy, timestamp: "2015-06-13T10:59:59", sender: "Anna", text: "hi"),
-        .init(line: "7/13/16, 4:56:55 PM: Anna: hi", format: .whatsAppIOSLegacy, timestamp: "2016-07-13T16:56:55", sender: "Anna", text: "hi"),
-        .init(line: "\u{200E}[13/3/22, 9:05:01\u{202F}PM] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-13T21:05:01", sender: "Anna", text: "hi"),
-        .init(line: "[13/3/22, 9:05:01\u{00A0}pm] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-13T21:05:01", sender: "Anna", text: "hi"),
-        .init(line: "13/3/22, 9:05 p.m. - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-13T21:05:00", sender: "Anna", text: "hi"),
-        .init(line: "13/3/22, 9:05 p.\u{00A0}m. - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-13T21:05:00", sender: "Anna", text: "hi"),
-        .init(line: "13/3/22, 9:05 in the morning - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-13T09:05:00", sender: "Anna", text: "hi"),
-        .init(line: "13/3/22, 23:59 PM - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-13T23:59:00", sender: "Anna", text: "hi"),
-        .init(line: "13/3/22, 00:04 AM - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-13T00:04:00", sender: "Anna", text: "hi"),
-        .init(line: "2022-03-18 14:56 - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-18T14:56:00", sender: "Anna", text: "hi"),
-        .init(line: "[2022/03/18 14:56:01] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01", sender: "Anna", text: "hi"),
-        .init(line: "23.03.22 13:31 - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-23T13:31:00", sender: "Anna", text: "hi"),
-        .init(line: "13. 6. 2018. 10:59 - Anna: hi", format: .whatsAppAndroid, timestamp: "2018-06-13T10:59:00", sender: "Anna", text: "hi"),
-        .init(line: "23-03-2022 13:31 - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-23T13:31:00", sender: "Anna", text: "hi"),
-        .init(line: "[3/18/22 14.56.01] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01", sender: "Anna", text: "hi"),
-        .init(line: "13.3.2017 klo 16.58 - Anna: hi", format: .whatsAppAndroid, timestamp: "2017-03-13T16:58:00", sender: "Anna", text: "hi"),
-        .init(line: "[14:56:01, 3/18/22] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01", sender: "Anna", text: "hi"),
-        .init(line: "19:23, 28 Aug 2013 - Anna: hi", format: .whatsAppAndroid, timestamp: "2013-08-28T19:23:00", sender: "Anna", text: "hi"),
-        .init(line: "[3/18/2565 BE, 14:56:01] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01", sender: "Anna", text: "hi"),
-        .init(line: "[3/18/R4, 14:56:01] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01", sender: "Anna", text: "hi"),
         .init(
-            line: "[\u{200F}18\u{200F}/3\u{200F}/2022\u{060C} 14:56:01] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01",
+            line: "[07/11/2021, 18:14:02] Anna: hi", format: .whatsAppIOS, timestamp: "2021-11-07T18:14:02",
             sender: "Anna", text: "hi"),
         .init(
-            line: "[١٨\u{200F}/٣\u{200F}/٢٠٢٢، ٢:٥٦:٠٠\u{00A0}م] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:00",
+            line: "07/11/2021, 18:14 - Anna: hi", format: .whatsAppAndroid, timestamp: "2021-11-07T18:14:00",
             sender: "Anna", text: "hi"),
-        .init(line: "[18/3/22 午後2:56:01] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01", sender: "Anna", text: "hi"),
-        .init(line: "\u{FEFF}[{\u{FEFF}29.01.18, 12:24:03] Anna: hi".replacingOccurrences(of: "{", with: ""), format: .whatsAppIOS,
-              timestamp: "2018-01-29T12:24:03", sender: "Anna", text: "hi"),
-        .init(line: "[29.01.18, 12:24:03] ~\u{202F}Kalle: hi", format: .whatsAppIOS, timestamp: "2018-01-29T12:24:03", sender: "Kalle", text: "hi"),
+        .init(
+            line: "13/06/15 10:59:59: Anna: hi", format: .whatsAppIOSLegacy, timestamp: "2015-06-13T10:59:59",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "7/13/16, 4:56:55 PM: Anna: hi", format: .whatsAppIOSLegacy, timestamp: "2016-07-13T16:56:55",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "\u{200E}[13/3/22, 9:05:01\u{202F}PM] Anna: hi", format: .whatsAppIOS,
+            timestamp: "2022-03-13T21:05:01", sender: "Anna", text: "hi"),
+        .init(
+            line: "[13/3/22, 9:05:01\u{00A0}pm] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-13T21:05:01",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "13/3/22, 9:05 p.m. - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-13T21:05:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "13/3/22, 9:05 p.\u{00A0}m. - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-13T21:05:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "13/3/22, 9:05 in the morning - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-13T09:05:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "13/3/22, 23:59 PM - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-13T23:59:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "13/3/22, 00:04 AM - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-13T00:04:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "2022-03-18 14:56 - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-18T14:56:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "[2022/03/18 14:56:01] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "23.03.22 13:31 - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-23T13:31:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "13. 6. 2018. 10:59 - Anna: hi", format: .whatsAppAndroid, timestamp: "2018-06-13T10:59:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "23-03-2022 13:31 - Anna: hi", format: .whatsAppAndroid, timestamp: "2022-03-23T13:31:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "[3/18/22 14.56.01] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01", sender: "Anna",
+            text: "hi"),
+        .init(
+            line: "13.3.2017 klo 16.58 - Anna: hi", format: .whatsAppAndroid, timestamp: "2017-03-13T16:58:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "[14:56:01, 3/18/22] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "19:23, 28 Aug 2013 - Anna: hi", format: .whatsAppAndroid, timestamp: "2013-08-28T19:23:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "[3/18/2565 BE, 14:56:01] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "[3/18/R4, 14:56:01] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "[\u{200F}18\u{200F}/3\u{200F}/2022\u{060C} 14:56:01] Anna: hi", format: .whatsAppIOS,
+            timestamp: "2022-03-18T14:56:01",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "[١٨\u{200F}/٣\u{200F}/٢٠٢٢، ٢:٥٦:٠٠\u{00A0}م] Anna: hi", format: .whatsAppIOS,
+            timestamp: "2022-03-18T14:56:00",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "[18/3/22 午後2:56:01] Anna: hi", format: .whatsAppIOS, timestamp: "2022-03-18T14:56:01",
+            sender: "Anna", text: "hi"),
+        .init(
+            line: "\u{FEFF}[{\u{FEFF}29.01.18, 12:24:03] Anna: hi".replacingOccurrences(of: "{", with: ""),
+            format: .whatsAppIOS,
+            timestamp: "2018-01-29T12:24:03", sender: "Anna", text: "hi"),
+        .init(
+            line: "[29.01.18, 12:24:03] ~\u{202F}Kalle: hi", format: .whatsAppIOS, timestamp: "2018-01-29T12:24:03",
+            sender: "Kalle", text: "hi"),
         .init(
             line: "[29.01.18, 12:24:03] \u{202A}+49\u{00A0}170\u{00A0}1234567\u{202C}: hi", format: .whatsAppIOS,
             timestamp: "2018-01-29T12:24:03", sender: "+49 170 1234567", text: "hi"),
-        .init(line: "[29.01.18, 12:24:03] 🚓 Unit 7 🚓: hi", format: .whatsAppIOS, timestamp: "2018-01-29T12:24:03", sender: "🚓 Unit 7 🚓", text: "hi"),
-        .init(line: "29.01.18, 12:24 - You added Mallory", format: .whatsAppAndroid, timestamp: "2018-01-29T12:24:00", sender: nil, text: "You added Mallory"),
         .init(
-            line: "29.01.18, 12:24 - You changed the subject to \"a: b\"", format: .whatsAppAndroid, timestamp: "2018-01-29T12:24:00",
+            line: "[29.01.18, 12:24:03] 🚓 Unit 7 🚓: hi", format: .whatsAppIOS, timestamp: "2018-01-29T12:24:03",
+            sender: "🚓 Unit 7 🚓", text: "hi"),
+        .init(
+            line: "29.01.18, 12:24 - You added Mallory", format: .whatsAppAndroid, timestamp: "2018-01-29T12:24:00",
+            sender: nil, text: "You added Mallory"),
+        .init(
+            line: "29.01.18, 12:24 - You changed the subject to \"a: b\"", format: .whatsAppAndroid,
+            timestamp: "2018-01-29T12:24:00",
             sender: nil, text: "You changed the subject to \"a: b\""),
-        .init(line: "29.01.18, 12:24 - Anna: a: b: c", format: .whatsAppAndroid, timestamp: "2018-01-29T12:24:00", sender: "Anna", text: "a: b: c"),
+        .init(
+            line: "29.01.18, 12:24 - Anna: a: b: c", format: .whatsAppAndroid, timestamp: "2018-01-29T12:24:00",
+            sender: "Anna", text: "a: b: c"),
     ]
 
     @Test("header layouts", arguments: headerCases)
@@ -101,12 +160,14 @@ struct WhatsAppParserTests {
         #expect(export.messages[0].timestamp?.iso8601 == "2022-02-01T10:00:00")
     }
 
-    @Test("text that is not an export is refused", arguments: [
-        "",
-        "just some notes\nabout nothing\n",
-        "Meeting 07/11/2021 at 18:14\nbring coffee\n",
-        (["intro"] + (1...10).map { "line \($0)" } + ["07/11/2021, 18:14 - Anna: hi"]).joined(separator: "\n"),
-    ])
+    @Test(
+        "text that is not an export is refused",
+        arguments: [
+            "",
+            "just some notes\nabout nothing\n",
+            "Meeting 07/11/2021 at 18:14\nbring coffee\n",
+            (["intro"] + (1...10).map { "line \($0)" } + ["07/11/2021, 18:14 - Anna: hi"]).joined(separator: "\n"),
+        ])
     func notAnExport(_ text: String) {
         #expect(WhatsAppTextParser.parse(text, fileName: "WhatsApp Chat with Anna.txt") == nil)
     }
@@ -121,16 +182,18 @@ struct WhatsAppParserTests {
         #expect(export.notes.contains { $0.code == "unplaced-lines" && $0.line == 1 })
     }
 
-    @Test("chat name from the file name", arguments: [
-        ("WhatsApp Chat with Night Shift.txt", "Night Shift"),
-        ("WhatsApp Chat - Elon Musk.txt", "Elon Musk"),
-        ("WhatsApp Chat mit Anna.txt", "Anna"),
-        ("Chat WhatsApp s uživatelem Dmitry S.txt", "Dmitry S"),
-        ("Чат WhatsApp с контактом Dmitry S.txt", "Dmitry S"),
-        ("/tmp/in/WhatsApp Chat with Tom.txt", "Tom"),
-        ("_chat.txt", nil),
-        ("notes.txt", nil),
-    ] as [(String, String?)])
+    @Test(
+        "chat name from the file name",
+        arguments: [
+            ("WhatsApp Chat with Night Shift.txt", "Night Shift"),
+            ("WhatsApp Chat - Elon Musk.txt", "Elon Musk"),
+            ("WhatsApp Chat mit Anna.txt", "Anna"),
+            ("Chat WhatsApp s uživatelem Dmitry S.txt", "Dmitry S"),
+            ("Чат WhatsApp с контактом Dmitry S.txt", "Dmitry S"),
+            ("/tmp/in/WhatsApp Chat with Tom.txt", "Tom"),
+            ("_chat.txt", nil),
+            ("notes.txt", nil),
+        ] as [(String, String?)])
     func chatName(_ fileName: String, _ expected: String?) throws {
         let export = try #require(WhatsAppTextParser.parse("[07/11/2021, 18:14:02] Anna: one\n", fileName: fileName))
         #expect(export.chat == expected)
@@ -145,19 +208,31 @@ struct WhatsAppParserTests {
     }
 
     static let bodyCases: [BodyCase] = [
-        .init(body: "\u{200E}<attached: 00000012-PHOTO-2021-11-07-18-14-02.jpg>", kind: .attachment, text: "", attachment: "00000012-PHOTO-2021-11-07-18-14-02.jpg"),
-        .init(body: "\u{200E}<pièce jointe : 00000012-PHOTO.jpg>", kind: .attachment, text: "", attachment: "00000012-PHOTO.jpg"),
-        .init(body: "IMG-20211107-WA0003.jpg (file attached)\nthe caption", kind: .attachment, text: "the caption", attachment: "IMG-20211107-WA0003.jpg"),
+        .init(
+            body: "\u{200E}<attached: 00000012-PHOTO-2021-11-07-18-14-02.jpg>", kind: .attachment, text: "",
+            attachment: "00000012-PHOTO-2021-11-07-18-14-02.jpg"),
+        .init(
+            body: "\u{200E}<pièce jointe : 00000012-PHOTO.jpg>", kind: .attachment, text: "",
+            attachment: "00000012-PHOTO.jpg"),
+        .init(
+            body: "IMG-20211107-WA0003.jpg (file attached)\nthe caption", kind: .attachment, text: "the caption",
+            attachment: "IMG-20211107-WA0003.jpg"),
         .init(body: "IMG-1.jpg (archivo adjunto)", kind: .attachment, text: "", attachment: "IMG-1.jpg"),
         .init(body: "<Media omitted>", kind: .attachment, text: "", attachment: "<Media omitted>"),
         .init(body: "\u{200E}image omitted", kind: .attachment, text: "", attachment: "image omitted"),
-        .init(body: "Some file.txt \u{200E}document omitted", kind: .attachment, text: "Some file.txt", attachment: "Some file.txt"),
+        .init(
+            body: "Some file.txt \u{200E}document omitted", kind: .attachment, text: "Some file.txt",
+            attachment: "Some file.txt"),
         .init(body: "\u{200E}Contact card omitted", kind: .contact, text: "", attachment: "Contact card omitted"),
         .init(body: "Alex.vcf (file attached)", kind: .contact, text: "", attachment: "Alex.vcf"),
-        .init(body: "\u{200E}This message was deleted.", kind: .deleted, text: "This message was deleted.", attachment: nil),
+        .init(
+            body: "\u{200E}This message was deleted.", kind: .deleted, text: "This message was deleted.",
+            attachment: nil),
         .init(body: "You deleted this message", kind: .deleted, text: "You deleted this message", attachment: nil),
         .init(body: "this is fine <This message was edited>", kind: .text, text: "this is fine", attachment: nil),
-        .init(body: "POLL:\nWhere?\nOPTION: here (1 vote)", kind: .poll, text: "POLL:\nWhere?\nOPTION: here (1 vote)", attachment: nil),
+        .init(
+            body: "POLL:\nWhere?\nOPTION: here (1 vote)", kind: .poll, text: "POLL:\nWhere?\nOPTION: here (1 vote)",
+            attachment: nil),
         .init(
             body: "\u{200E}\u{200E}Your security code with Elon changed. \u{200E}Tap to learn more.", kind: .system,
             text: "Your security code with Elon changed. Tap to learn more.", attachment: nil),
@@ -167,7 +242,8 @@ struct WhatsAppParserTests {
 
     @Test("body kinds", arguments: bodyCases)
     func body(_ test: BodyCase) throws {
-        let export = try #require(WhatsAppTextParser.parse("[07/11/2021, 18:14:02] Anna: \(test.body)\n", fileName: nil))
+        let export = try #require(
+            WhatsAppTextParser.parse("[07/11/2021, 18:14:02] Anna: \(test.body)\n", fileName: nil))
         let message = try #require(export.messages.first)
         #expect(message.kind == test.kind)
         #expect(message.text == test.text)
@@ -179,7 +255,8 @@ struct WhatsAppParserTests {
     @Test("location coordinates are read from the map link")
     func location() throws {
         let export = try #require(
-            WhatsAppTextParser.parse("18.03.22, 14:58 - Tom: Standort: https://maps.google.com/?q=48.137154,-11.576124\n", fileName: nil))
+            WhatsAppTextParser.parse(
+                "18.03.22, 14:58 - Tom: Standort: https://maps.google.com/?q=48.137154,-11.576124\n", fileName: nil))
         let location = try #require(export.messages.first?.location)
         #expect(export.messages.first?.kind == .location)
         #expect(location.latitude == 48.137154)
@@ -206,7 +283,8 @@ struct WhatsAppParserTests {
         text.reserveCapacity(count * 60)
         for index in 0..<count {
             let day = index / 4_000 % 28 + 1
-            text += "[\(day)/3/22, 10:\(index % 60 < 10 ? "0" : "")\(index % 60):00] Sender \(index % 7): message number \(index)\n"
+            text +=
+                "[\(day)/3/22, 10:\(index % 60 < 10 ? "0" : "")\(index % 60):00] Sender \(index % 7): message number \(index)\n"
             if index % 10 == 0 { text += "continued line \(index)\n" }
         }
         let clock = ContinuousClock()

@@ -43,7 +43,23 @@ public struct ExportMatcher: Sendable {
             ($0.messageIndex, $0.field.sortKey, $0.item, $0.range.lowerBound, $0.ruleIndex)
                 < ($1.messageIndex, $1.field.sortKey, $1.item, $1.range.lowerBound, $1.ruleIndex)
         }
+        run.report.hits = Self.removingRepeats(run.report.hits, corpora: scratch.corpora)
         return run.report
+    }
+
+    /// One alert per rule, message and matched value: a location share is both text and a
+    /// location, and must not alert twice for the same link.
+    static func removingRepeats(_ hits: [RuleHit], corpora: [RuleField: FieldCorpus]) -> [RuleHit] {
+        struct Key: Hashable {
+            var message: Int
+            var rule: Int
+            var value: Substring
+        }
+        var seen = Set<Key>()
+        return hits.filter { hit in
+            guard let value = corpora[hit.field]?.matchedText(of: hit) else { return true }
+            return seen.insert(Key(message: hit.messageIndex, rule: hit.ruleIndex, value: value)).inserted
+        }
     }
 }
 
@@ -118,10 +134,7 @@ extension ExportMatcher {
 
             if !rule.validators.isEmpty {
                 found.removeAll { hit in
-                    guard let corpus = scratch.corpora[hit.field] else { return true }
-                    let segmentIndex =
-                        corpus.messageSegments[hit.messageIndex] + (hit.field == .attachment ? hit.item : 0)
-                    let value = corpus.value(of: corpus.segments[segmentIndex], range: hit.range)
+                    guard let value = scratch.corpora[hit.field]?.matchedText(of: hit) else { return true }
                     return !rule.validators.allSatisfy { $0.isValid(value) }
                 }
             }

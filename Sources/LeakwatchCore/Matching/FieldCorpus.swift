@@ -55,6 +55,13 @@ struct FieldCorpus {
         return low == 0 ? nil : low - 1
     }
 
+    /// The matched text of `hit`, which must come from this corpus.
+    func matchedText(of hit: RuleHit) -> Substring {
+        let range = messageSegments[hit.messageIndex]..<messageSegments[hit.messageIndex + 1]
+        guard let index = range.first(where: { segments[$0].item == hit.item }) else { return "" }
+        return value(of: segments[index], range: hit.range)
+    }
+
     /// The value of a segment, for validators and excerpts.
     func value(of segment: Segment, range: Range<Int>) -> Substring {
         Substring(

@@ -18,7 +18,9 @@ enum WhatsAppBodyClassifier {
     ///   - leadingMark: the body started with U+200E/U+200F (iOS marks app-written text so).
     ///   - lastMarkOffset: UTF-8 offset in `body` where the last mark of its first line was, if any
     ///     (iOS puts one right before a placeholder: `Some file.txt ‎document omitted`).
-    static func classify(_ body: String, hasSender: Bool, leadingMark: Bool, lastMarkOffset: Int?) -> WhatsAppClassifiedBody {
+    static func classify(_ body: String, hasSender: Bool, leadingMark: Bool, lastMarkOffset: Int?)
+        -> WhatsAppClassifiedBody
+    {
         guard hasSender else { return WhatsAppClassifiedBody(kind: .system, text: body) }
         var text = body
         if text.hasSuffix(">") {
@@ -72,7 +74,8 @@ enum WhatsAppBodyClassifier {
     }
 
     private static func isEncryptionNotice(_ key: String) -> Bool {
-        key.hasPrefix("messages and calls are end-to-end encrypted") || key.hasPrefix("messages to this group are now secured")
+        key.hasPrefix("messages and calls are end-to-end encrypted")
+            || key.hasPrefix("messages to this group are now secured")
             || key.hasPrefix("messages you send to this")
     }
 
@@ -106,7 +109,9 @@ enum WhatsAppBodyClassifier {
 
     /// `IMG-20211107-WA0003.jpg (file attached)` and localised labels; the caption follows on the next lines.
     private static func androidAttachment(_ firstLine: Substring, rest: String) -> WhatsAppClassifiedBody? {
-        guard firstLine.hasSuffix(")"), let open = firstLine.lastIndex(of: "("), open > firstLine.startIndex else { return nil }
+        guard firstLine.hasSuffix(")"), let open = firstLine.lastIndex(of: "("), open > firstLine.startIndex else {
+            return nil
+        }
         let beforeOpen = firstLine.index(before: open)
         guard firstLine[beforeOpen] == " " else { return nil }
         let label = firstLine[firstLine.index(after: open)..<firstLine.index(before: firstLine.endIndex)].lowercased()
@@ -123,14 +128,17 @@ enum WhatsAppBodyClassifier {
 
     /// `<Media omitted>` (Android) and `image omitted` (iOS), localised; iOS may put a document's
     /// name before the placeholder: `Resume.pdf • 2 pages ‎document omitted`.
-    private static func omitted(_ firstLine: Substring, key: String, rest: String, lastMarkOffset: Int?) -> WhatsAppClassifiedBody? {
+    private static func omitted(_ firstLine: Substring, key: String, rest: String, lastMarkOffset: Int?)
+        -> WhatsAppClassifiedBody?
+    {
         if firstLine.hasPrefix("<"), firstLine.hasSuffix(">") {
             let isKnown = WhatsAppPhrases.androidOmitted.contains(key)
             let looksLikeMedia =
                 !firstLine.contains(":") && ["medi", "медиа", "медіа", "mídia", "média"].contains { key.contains($0) }
             if isKnown || looksLikeMedia {
                 return WhatsAppClassifiedBody(
-                    kind: .attachment, text: rest, attachments: [Attachment(name: String(trimmed(firstLine)), present: false)])
+                    kind: .attachment, text: rest,
+                    attachments: [Attachment(name: String(trimmed(firstLine)), present: false)])
             }
             return nil
         }
@@ -140,7 +148,8 @@ enum WhatsAppBodyClassifier {
         }
         if WhatsAppPhrases.omittedMedia.contains(key) {
             return WhatsAppClassifiedBody(
-                kind: .attachment, text: rest, attachments: [Attachment(name: String(trimmed(firstLine)), present: false)])
+                kind: .attachment, text: rest,
+                attachments: [Attachment(name: String(trimmed(firstLine)), present: false)])
         }
         // `Name • 2 pages ‎document omitted`: the placeholder follows the last mark.
         guard let lastMarkOffset, lastMarkOffset > 0, lastMarkOffset < firstLine.utf8.count else { return nil }

@@ -70,7 +70,8 @@ enum WhatsAppBytes {
     /// Appends `b[start..<end]` to `out` without marks; with `normalizeSpaces`, space-like characters
     /// (U+00A0, U+202F) become ASCII spaces too.
     static func appendStripped(
-        _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8], normalizeSpaces: Bool = false
+        _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8],
+        normalizeSpaces: Bool = false
     ) {
         var i = start
         while i < end {
@@ -93,7 +94,9 @@ enum WhatsAppBytes {
     }
 
     /// A `String` from `b[start..<end]` with marks removed.
-    static func string(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, normalizeSpaces: Bool = false) -> String {
+    static func string(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, normalizeSpaces: Bool = false)
+        -> String
+    {
         var out: [UInt8] = []
         out.reserveCapacity(end - start)
         appendStripped(b, start, end, into: &out, normalizeSpaces: normalizeSpaces)

@@ -6,8 +6,10 @@ enum WhatsAppChatName {
         "WhatsApp Chat with ", "WhatsApp Chat - ", "WhatsApp Chat mit ", "WhatsApp-Chat mit ", "WhatsApp Chat met ",
         "WhatsApp-chat met ", "Chat WhatsApp s uživatelem ", "Chat WhatsApp se skupinou ", "Chat WhatsApp con ",
         "Chat de WhatsApp con ", "Discussion WhatsApp avec ", "Conversa do WhatsApp com ", "Conversa no WhatsApp com ",
-        "Чат WhatsApp с контактом ", "Чат WhatsApp с группой ", "Чат WhatsApp с ", "Чат WhatsApp з ", "Czat WhatsApp z ",
-        "WhatsApp Sohbeti: ", "WhatsApp-chatt med ", "WhatsApp-chat med ", "WhatsApp-keskustelu: ", "Chat WhatsApp dengan ",
+        "Чат WhatsApp с контактом ", "Чат WhatsApp с группой ", "Чат WhatsApp с ", "Чат WhatsApp з ",
+        "Czat WhatsApp z ",
+        "WhatsApp Sohbeti: ", "WhatsApp-chatt med ", "WhatsApp-chat med ", "WhatsApp-keskustelu: ",
+        "Chat WhatsApp dengan ",
         "Chat WhatsApp với ", "دردشة واتساب مع ", "WhatsApp Chat ",
     ]
 

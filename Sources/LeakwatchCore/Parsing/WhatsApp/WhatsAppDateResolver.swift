@@ -57,23 +57,30 @@ struct WhatsAppDateResolver {
     /// The order for the file, with how sure it is and why.
     var decision: DateOrderDecision {
         if total == 0 {
-            return DateOrderDecision(order: .dayMonthYear, certainty: .assumed, reason: "no dates in the file; assumed d/m/y")
+            return DateOrderDecision(
+                order: .dayMonthYear, certainty: .assumed, reason: "no dates in the file; assumed d/m/y")
         }
         if monthNamed > 0 {
-            return DateOrderDecision(order: .dayMonthYear, certainty: .certain, reason: "the month is written as a name")
+            return DateOrderDecision(
+                order: .dayMonthYear, certainty: .certain, reason: "the month is written as a name")
         }
         if yearFirst > 0 {
-            return DateOrderDecision(order: .yearMonthDay, certainty: .certain, reason: "the date starts with a four-digit year")
+            return DateOrderDecision(
+                order: .yearMonthDay, certainty: .certain, reason: "the date starts with a four-digit year")
         }
         switch (firstOver12 > 0, secondOver12 > 0) {
         case (true, false):
             return DateOrderDecision(
                 order: .dayMonthYear, certainty: .certain,
-                reason: "the first date field is \(firstOver12Example) (over 12) on line \(firstOver12Line ?? 0), so it is the day")
+                reason:
+                    "the first date field is \(firstOver12Example) (over 12) on line \(firstOver12Line ?? 0), so it is the day"
+            )
         case (false, true):
             return DateOrderDecision(
                 order: .monthDayYear, certainty: .certain,
-                reason: "the second date field is \(secondOver12Example) (over 12) on line \(secondOver12Line ?? 0), so it is the day")
+                reason:
+                    "the second date field is \(secondOver12Example) (over 12) on line \(secondOver12Line ?? 0), so it is the day"
+            )
         case (true, true):
             let order: DateFieldOrder = firstOver12 >= secondOver12 ? .dayMonthYear : .monthDayYear
             return DateOrderDecision(
@@ -152,7 +159,8 @@ struct WhatsAppDateResolver {
         }
         if hour == 24 { hour = 0 }
         guard hour < 24, time.minute < 60 else { return nil }
-        return LocalTimestamp(year: year, month: month, day: day, hour: hour, minute: time.minute, second: min(time.second, 59))
+        return LocalTimestamp(
+            year: year, month: month, day: day, hour: hour, minute: time.minute, second: min(time.second, 59))
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {

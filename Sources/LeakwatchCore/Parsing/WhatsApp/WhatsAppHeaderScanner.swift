@@ -173,7 +173,10 @@ struct WhatsAppHeaderScanner {
         return q
     }
 
-    private static let connectors: [[UInt8]] = [Array("klo".utf8), Array("kl.".utf8), Array("kl".utf8), Array("um".utf8), Array("à".utf8), Array("alle".utf8), Array("o".utf8)]
+    private static let connectors: [[UInt8]] = [
+        Array("klo".utf8), Array("kl.".utf8), Array("kl".utf8), Array("um".utf8), Array("à".utf8), Array("alle".utf8),
+        Array("o".utf8),
+    ]
 
     private func parseNumber(_ p: Int, maxDigits: Int) -> (value: Int, digits: Int, end: Int)? {
         var q = p
@@ -208,17 +211,22 @@ struct WhatsAppHeaderScanner {
             while isASCIILetter(r) { r += 1 }
             guard let month = WhatsAppPhrases.month(named: clean[(q + 1)..<r]) else { return nil }
             if at(r) == UInt8(ascii: ".") { r += 1 }
-            guard at(r) == WhatsAppBytes.space, let year = parseNumber(r + 1, maxDigits: 4), year.digits == 4 || year.digits == 2 else {
+            guard at(r) == WhatsAppBytes.space, let year = parseNumber(r + 1, maxDigits: 4),
+                year.digits == 4 || year.digits == 2
+            else {
                 return nil
             }
             guard (1...31).contains(n1.value) else { return nil }
             let date = WhatsAppRawDate(
-                first: n1.value, second: month, third: year.value, firstDigits: n1.digits, thirdDigits: year.digits, monthNamed: true)
+                first: n1.value, second: month, third: year.value, firstDigits: n1.digits, thirdDigits: year.digits,
+                monthNamed: true)
             return (date, WhatsAppBytes.space, year.end)
         }
 
         let separator = at(q)
-        guard separator == UInt8(ascii: "/") || separator == UInt8(ascii: ".") || separator == UInt8(ascii: "-") else { return nil }
+        guard separator == UInt8(ascii: "/") || separator == UInt8(ascii: ".") || separator == UInt8(ascii: "-") else {
+            return nil
+        }
         q = skipSpaces(q + 1)
         guard let n2 = parseNumber(q, maxDigits: 2) else { return nil }
         q = n2.end
@@ -234,7 +242,9 @@ struct WhatsAppHeaderScanner {
         q = n3.end
 
         // Buddhist era suffix: `2565 BE`.
-        if at(q) == WhatsAppBytes.space, at(q + 1) == UInt8(ascii: "B"), at(q + 2) == UInt8(ascii: "E"), !isASCIILetter(q + 3) {
+        if at(q) == WhatsAppBytes.space, at(q + 1) == UInt8(ascii: "B"), at(q + 2) == UInt8(ascii: "E"),
+            !isASCIILetter(q + 3)
+        {
             yearStyle = .buddhist
             q += 3
         }
@@ -253,7 +263,8 @@ struct WhatsAppHeaderScanner {
             }
         }
         let date = WhatsAppRawDate(
-            first: n1.value, second: n2.value, third: n3.value, firstDigits: n1.digits, thirdDigits: n3.digits, yearStyle: yearStyle)
+            first: n1.value, second: n2.value, third: n3.value, firstDigits: n1.digits, thirdDigits: n3.digits,
+            yearStyle: yearStyle)
         return (date, separator, q)
     }
 
@@ -298,10 +309,14 @@ struct WhatsAppHeaderScanner {
     }
 
     /// The longest AM/PM word of `table` at `p` that is not followed by a letter.
-    private func matchMeridiem(_ p: Int, table: [(bytes: [UInt8], meridiem: WhatsAppMeridiem)]) -> (WhatsAppMeridiem, Int)? {
+    private func matchMeridiem(_ p: Int, table: [(bytes: [UInt8], meridiem: WhatsAppMeridiem)]) -> (
+        WhatsAppMeridiem, Int
+    )? {
         for entry in table where matches(entry.bytes, at: p, caseInsensitive: true) {
             let after = p + entry.bytes.count
-            if let last = entry.bytes.last, last < 0x80, (last | 0x20) >= 0x61, (last | 0x20) <= 0x7A, isASCIILetter(after) {
+            if let last = entry.bytes.last, last < 0x80, (last | 0x20) >= 0x61, (last | 0x20) <= 0x7A,
+                isASCIILetter(after)
+            {
                 continue
             }
             return (entry.meridiem, entry.bytes.count)

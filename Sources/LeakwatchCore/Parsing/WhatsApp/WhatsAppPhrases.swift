@@ -4,15 +4,18 @@
 enum WhatsAppPhrases {
     // MARK: - Clock
 
-    private static func table(_ entries: [(String, WhatsAppMeridiem)]) -> [(bytes: [UInt8], meridiem: WhatsAppMeridiem)] {
+    private static func table(_ entries: [(String, WhatsAppMeridiem)]) -> [(bytes: [UInt8], meridiem: WhatsAppMeridiem)]
+    {
         entries.map { (Array($0.0.utf8), $0.1) }.sorted { $0.bytes.count > $1.bytes.count }
     }
 
     /// AM/PM written after the time (ASCII parts lowercase; spaces already normalised).
     static let meridiemSuffixes = table([
-        ("am", .am), ("pm", .pm), ("a.m.", .am), ("p.m.", .pm), ("a. m.", .am), ("p. m.", .pm), ("a.m", .am), ("p.m", .pm),
+        ("am", .am), ("pm", .pm), ("a.m.", .am), ("p.m.", .pm), ("a. m.", .am), ("p. m.", .pm), ("a.m", .am),
+        ("p.m", .pm),
         ("a m", .am), ("p m", .pm),
-        ("in the morning", .am), ("in the afternoon", .pm), ("in the evening", .pm), ("at night", .pm), ("at noon", .pm),
+        ("in the morning", .am), ("in the afternoon", .pm), ("in the evening", .pm), ("at night", .pm),
+        ("at noon", .pm),
         ("vorm.", .am), ("nachm.", .pm),
         ("sa", .am), ("ch", .pm),  // Vietnamese
         ("ص", .am), ("م", .pm),  // Arabic
@@ -37,8 +40,14 @@ enum WhatsAppPhrases {
 
     private static let months: [String: Int] = {
         let names: [[String]] = [
-            ["jan", "january", "janv", "janvier", "januar", "jänner", "ene", "enero", "gen", "gennaio", "janeiro", "januari"],
-            ["feb", "february", "févr", "fevr", "février", "februar", "febrero", "febbraio", "fev", "fevereiro", "februari"],
+            [
+                "jan", "january", "janv", "janvier", "januar", "jänner", "ene", "enero", "gen", "gennaio", "janeiro",
+                "januari",
+            ],
+            [
+                "feb", "february", "févr", "fevr", "février", "februar", "febrero", "febbraio", "fev", "fevereiro",
+                "februari",
+            ],
             ["mar", "march", "mars", "märz", "mär", "marzo", "março", "maart", "maret", "mrt"],
             ["apr", "april", "avr", "avril", "abr", "abril", "aprile"],
             ["may", "mai", "mayo", "mag", "maggio", "maio", "mei"],
@@ -48,7 +57,10 @@ enum WhatsAppPhrases {
             ["sep", "sept", "september", "septembre", "septiembre", "set", "settembre", "setembro"],
             ["oct", "october", "octobre", "okt", "oktober", "octubre", "ott", "ottobre", "out", "outubro"],
             ["nov", "november", "novembre", "noviembre", "novembro"],
-            ["dec", "december", "déc", "décembre", "dez", "dezember", "dic", "diciembre", "dicembre", "dezembro", "des", "desember"],
+            [
+                "dec", "december", "déc", "décembre", "dez", "dezember", "dic", "diciembre", "dicembre", "dezembro",
+                "des", "desember",
+            ],
         ]
         var map: [String: Int] = [:]
         for (index, list) in names.enumerated() {
@@ -77,7 +89,8 @@ enum WhatsAppPhrases {
         "Esta mensagem foi apagada", "Apagou esta mensagem", "Você apagou esta mensagem", "Mensagem apagada",
         "Данное сообщение удалено", "Вы удалили данное сообщение", "Это сообщение удалено", "Вы удалили это сообщение",
         "Це повідомлення було видалено", "Ви видалили це повідомлення",
-        "Tato zpráva byla smazána", "Tuto zprávu jste smazal/a", "Tato zpráva byla odstraněna", "Tuto zprávu jste odstranil/a",
+        "Tato zpráva byla smazána", "Tuto zprávu jste smazal/a", "Tato zpráva byla odstraněna",
+        "Tuto zprávu jste odstranil/a",
         "Dit bericht is verwijderd", "U hebt dit bericht verwijderd", "Je hebt dit bericht verwijderd",
         "تم حذف هذه الرسالة", "لقد حذَفت هذه الرسالة", "لقد حذفت هذه الرسالة", "أنت حذفت هذه الرسالة",
         "यह मैसेज डिलीट कर दिया गया है", "आपने यह मैसेज डिलीट किया",
@@ -92,14 +105,16 @@ enum WhatsAppPhrases {
     /// iOS placeholders for media left out of the export (`image omitted`), lowercased.
     static let omittedMedia = set([
         "image omitted", "video omitted", "audio omitted", "sticker omitted", "GIF omitted", "document omitted",
-        "Bild weggelassen", "Video weggelassen", "Audio weggelassen", "Sticker weggelassen", "GIF weggelassen", "Dokument weggelassen",
+        "Bild weggelassen", "Video weggelassen", "Audio weggelassen", "Sticker weggelassen", "GIF weggelassen",
+        "Dokument weggelassen",
         "image absente", "vidéo absente", "audio omis", "sticker omis", "GIF retiré", "document manquant",
         "imagen omitida", "Video omitido", "audio omitido", "sticker omitido", "GIF omitido", "documento omitido",
         "immagine omessa", "video omesso", "audio omesso", "sticker non incluso", "GIF esclusa", "documento omesso",
         "imagem não revelada", "vídeo não revelado", "ficheiro de áudio não revelado", "sticker não revelado",
         "GIF não revelada", "documento não revelado", "imagem ocultada", "vídeo ocultado", "áudio ocultado",
         "figurinha omitida", "documento ocultado",
-        "изображение отсутствует", "видео отсутствует", "аудиофайл отсутствует", "стикер не добавлен", "GIF отсутствует",
+        "изображение отсутствует", "видео отсутствует", "аудиофайл отсутствует", "стикер не добавлен",
+        "GIF отсутствует",
         "документ отсутствует",
         "зображення відсутнє", "відео відсутнє", "аудіо відсутнє", "Наклейку не додано", "GIF-анімацію пропущено",
         "документ пропущено",
@@ -115,7 +130,8 @@ enum WhatsAppPhrases {
         "画像は含まれていません", "ビデオは含まれていません", "音声は含まれていません", "スタンプは含まれていません",
         "GIFは含まれていません", "ドキュメントは含まれていません",
         "ไม่มีรูปภาพ", "วิดีโอถูกลบ", "ไม่มีไฟล์เสียง", "ไม่มีสติกเกอร์", "ละเว้น GIF", "ละเว้นเอกสาร",
-        "đã bỏ qua hình ảnh", "đã bỏ video", "bỏ qua tệp âm thanh", "đã bỏ sticker", "Đã bỏ qua ảnh GIF", "đã bỏ qua tài liệu",
+        "đã bỏ qua hình ảnh", "đã bỏ video", "bỏ qua tệp âm thanh", "đã bỏ sticker", "Đã bỏ qua ảnh GIF",
+        "đã bỏ qua tài liệu",
         "görüntü dahil edilmedi", "video dahil edilmedi", "ses dahil edilmedi", "çıkartma dahil edilmedi",
         "pominięto obraz", "pominięto wideo", "pominięto plik audio", "pominięto naklejkę",
     ])
@@ -133,8 +149,10 @@ enum WhatsAppPhrases {
     static let androidOmitted = set([
         "<Media omitted>", "<Medien ausgeschlossen>", "<Média vynechány>", "<Без медиафайлов>", "<Media weggelaten>",
         "<Multimedia omitido>", "<Archivo omitido>", "<Médias omis>", "<Media omessi>", "<Mídia oculta>",
-        "<Arquivo de mídia oculto>", "<Ficheiro multimédia omitido>", "<Medya dahil edilmedi>", "<Pominięto multimedia>",
-        "<Media tidak disertakan>", "<Media dihilangkan>", "<Без медіафайлів>", "<Медіафайл пропущено>", "<Média omitido>",
+        "<Arquivo de mídia oculto>", "<Ficheiro multimédia omitido>", "<Medya dahil edilmedi>",
+        "<Pominięto multimedia>",
+        "<Media tidak disertakan>", "<Media dihilangkan>", "<Без медіафайлів>", "<Медіафайл пропущено>",
+        "<Média omitido>",
         "<تم استبعاد الوسائط>", "<मीडिया छोड़ दिया गया>", "<ไม่รวมสื่อ>", "<Đã bỏ qua tệp phương tiện>", "<メディアなし>",
         "<Media omesso>", "<Médias omis>", "<Média omis>",
     ])
@@ -150,7 +168,8 @@ enum WhatsAppPhrases {
     /// iOS `<attached: name>` labels, lowercased, without the colon.
     static let iosAttachedLabels = set([
         "attached", "Anhang", "pièce jointe", "adjunto", "archivo adjunto", "allegato", "anexo", "вложение", "příloha",
-        "bijlage", "ek", "ekli", "załącznik", "прикріплено", "файл", "lampiran", "添付ファイル", "添付", "مرفق", "संलग्न", "ไฟล์แนบ",
+        "bijlage", "ek", "ekli", "załącznik", "прикріплено", "файл", "lampiran", "添付ファイル", "添付", "مرفق", "संलग्न",
+        "ไฟล์แนบ",
         "tệp đính kèm",
     ])
 
@@ -164,13 +183,17 @@ enum WhatsAppPhrases {
 
     /// Live-location texts (no coordinates), lowercased, without the final full stop.
     static let liveLocation = set([
-        "live location shared", "Live-Standort wird geteilt", "Position en direct partagée", "Ubicación en tiempo real compartida",
-        "Posizione in tempo reale condivisa", "Localização em tempo real partilhada", "Localização em tempo real compartilhada",
+        "live location shared", "Live-Standort wird geteilt", "Position en direct partagée",
+        "Ubicación en tiempo real compartida",
+        "Posizione in tempo reale condivisa", "Localização em tempo real partilhada",
+        "Localização em tempo real compartilhada",
         "Геоданные транслируются", "Трансляция геоданных", "Živá poloha sdílena", "Live locatie gedeeld",
     ])
 
     /// Poll headers and option prefixes (`POLL:` / `OPTION:`), as written.
-    static let pollHeaders = ["POLL:", "UMFRAGE:", "SONDAGE :", "SONDAGE:", "ENCUESTA:", "SONDAGGIO:", "ENQUETE:", "ОПРОС:"]
+    static let pollHeaders = [
+        "POLL:", "UMFRAGE:", "SONDAGE :", "SONDAGE:", "ENCUESTA:", "SONDAGGIO:", "ENQUETE:", "ОПРОС:",
+    ]
     static let pollOptions = ["OPTION:", "OPTION :", "OPCIÓN:", "OPZIONE:", "OPÇÃO:", "ВАРИАНТ:"]
 
     /// Fragments that mark a line as written by the app (lowercased): used for lines whose text
@@ -178,7 +201,8 @@ enum WhatsAppPhrases {
     static let systemFragments: [String] = [
         // Encryption notices
         "end-to-end encrypted", "now secured with end-to-end encryption", "ende-zu-ende-verschlüsselt",
-        "chiffrés de bout en bout", "cifrados de extremo a extremo", "crittografati end-to-end", "encriptadas ponto a ponto",
+        "chiffrés de bout en bout", "cifrados de extremo a extremo", "crittografati end-to-end",
+        "encriptadas ponto a ponto",
         "criptografadas de ponta a ponta", "сквозным шифрованием", "наскрізним шифруванням", "koncovým šifrováním",
         "end-to-end versleuteld", "مشفرة تمامًا", "एंड-टू-एंड एन्क्रिप्टेड", "terenkripsi secara end-to-end",
         "エンドツーエンド暗号化", "เข้ารหัส", "mã hóa đầu cuối", "uçtan uca şifreli", "szyfrowaniem end-to-end",

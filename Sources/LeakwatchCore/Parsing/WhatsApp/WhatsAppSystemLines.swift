@@ -16,8 +16,10 @@ enum WhatsAppSystemLines {
         while text.last == "." { text = text.dropLast() }
 
         // `X joined using this group's invite link` / `X joined`
-        for marker in [" joined using", " joined", " ist über den einladungslink", " ist beigetreten", " a rejoint", " se unió",
-                       " è entrato", " entrou"] {
+        for marker in [
+            " joined using", " joined", " ist über den einladungslink", " ist beigetreten", " a rejoint", " se unió",
+            " è entrato", " entrou",
+        ] {
             if let range = range(of: marker, in: text) {
                 return names(text[..<range.lowerBound])
             }
@@ -31,8 +33,10 @@ enum WhatsAppSystemLines {
             if body.hasPrefix("Du hast ") { return names(body.dropFirst("Du hast ".count)) }
             if let range = range(of: " hat ", in: body) { return names(body[range.upperBound...]) }
         }
-        for marker in [" a ajouté ", "Vous avez ajouté ", " añadió a ", "Añadiste a ", " ha aggiunto ", "Hai aggiunto ",
-                       " adicionou ", "Você adicionou "] {
+        for marker in [
+            " a ajouté ", "Vous avez ajouté ", " añadió a ", "Añadiste a ", " ha aggiunto ", "Hai aggiunto ",
+            " adicionou ", "Você adicionou ",
+        ] {
             if let range = range(of: marker, in: text) { return names(text[range.upperBound...]) }
         }
         return []
@@ -57,11 +61,14 @@ enum WhatsAppSystemLines {
         return parts.compactMap { part in
             let name = WhatsAppBodyClassifier.trimmed(part)
             let lower = name.lowercased()
-            guard !name.isEmpty, name.count <= 80, !["you", "du", "vous", "te", "ti", "você", "dich", "euch"].contains(lower) else {
+            guard !name.isEmpty, name.count <= 80,
+                !["you", "du", "vous", "te", "ti", "você", "dich", "euch"].contains(lower)
+            else {
                 return nil
             }
             // Phone numbers come with no-break spaces; senders are stored with plain spaces.
-            return String(name).split(whereSeparator: { $0 == "\u{00A0}" || $0 == "\u{202F}" || $0 == " " }).joined(separator: " ")
+            return String(name).split(whereSeparator: { $0 == "\u{00A0}" || $0 == "\u{202F}" || $0 == " " }).joined(
+                separator: " ")
         }
     }
 

@@ -55,7 +55,9 @@ public enum WhatsAppTextParser {
     }
 
     /// The layout most of the first non-empty lines are in, or `nil` when the text is not an export.
-    private static func detectLayout(_ b: UnsafeBufferPointer<UInt8>, scanner: inout WhatsAppHeaderScanner) -> WhatsAppLayout? {
+    private static func detectLayout(_ b: UnsafeBufferPointer<UInt8>, scanner: inout WhatsAppHeaderScanner)
+        -> WhatsAppLayout?
+    {
         var counts: [WhatsAppLayout: Int] = [:]
         var seen: [WhatsAppLayout] = []
         var sampled = 0
@@ -105,7 +107,8 @@ public enum WhatsAppTextParser {
             defer { pos = next }
             let header = scanner.scan(b, start: pos, end: contentEnd)
             if let header, header.layout == layout {
-                pendings.append(Pending(line: lineNumber, header: header, headerLineEnd: contentEnd, bodyEnd: contentEnd))
+                pendings.append(
+                    Pending(line: lineNumber, header: header, headerLineEnd: contentEnd, bodyEnd: contentEnd))
                 resolver.add(header.date, line: lineNumber)
                 continue
             }
@@ -157,11 +160,15 @@ public enum WhatsAppTextParser {
             buffer.removeAll(keepingCapacity: true)
             _ = appendBody(b, unplaced.start, unplaced.end, into: &buffer)
             messages.append(
-                Message(line: unplaced.line, sent: "", sender: nil, text: String(decoding: buffer, as: UTF8.self), kind: .text))
+                Message(
+                    line: unplaced.line, sent: "", sender: nil, text: String(decoding: buffer, as: UTF8.self),
+                    kind: .text))
             notes.append(
                 ParseNote(
                     code: "unplaced-lines", line: unplaced.line,
-                    message: "\(unplaced.count) line(s) before the first message header; kept as one message without sender"))
+                    message:
+                        "\(unplaced.count) line(s) before the first message header; kept as one message without sender")
+            )
         }
 
         var invalidClocks = 0
@@ -227,14 +234,16 @@ public enum WhatsAppTextParser {
             notes.append(
                 ParseNote(
                     code: "invalid-12h-time", line: firstInvalidClock,
-                    message: "\(invalidClocks) header(s) carry AM/PM on an hour that is not a 12-hour one (e.g. 23:59 PM); the hour was taken as written"
+                    message:
+                        "\(invalidClocks) header(s) carry AM/PM on an hour that is not a 12-hour one (e.g. 23:59 PM); the hour was taken as written"
                 ))
         }
         if unresolved > 0 {
             notes.append(
                 ParseNote(
                     code: "unresolved-date", line: firstUnresolved,
-                    message: "\(unresolved) header date(s) are not valid dates under \(decision.order.rawValue); their timestamp is left empty"
+                    message:
+                        "\(unresolved) header date(s) are not valid dates under \(decision.order.rawValue); their timestamp is left empty"
                 ))
         }
 
