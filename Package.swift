@@ -13,11 +13,16 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries, imported raw. Only the thin wrappers below import them.
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        // Linux calls Swift's Glibc module does not import (renameat2).
+        .target(name: "CLinux"),
 
         // Safe Swift wrappers: one owner per C handle.
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
@@ -37,18 +42,39 @@ let package = Package(
         // The scan pipeline over files and directories, shared by `leakwatch scan` and the daemon.
         .target(name: "LeakwatchScan", dependencies: ["LeakwatchCore"]),
 
+        // Where alerts go: the crash-safe spool and the journal, behind one `AlertSink` protocol.
+        .target(name: "LeakwatchOutputs", dependencies: ["LeakwatchCore", "LeakwatchScan", "Systemd"]),
+
+        // The daemon: long-running services (drop-directory watcher, workers, control) assembled
+        // with swift-service-lifecycle.
+        .target(
+            name: "LeakwatchDaemon",
+            dependencies: [
+                "LeakwatchCore", "LeakwatchScan", "LeakwatchOutputs", "Systemd", "CLinux",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
         // The thin executable: subcommands only wire options to the libraries.
         .executableTarget(
             name: "leakwatch",
             dependencies: [
                 "LeakwatchCore",
                 "LeakwatchScan",
+                "LeakwatchDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
         .testTarget(name: "LeakwatchCoreTests", dependencies: ["LeakwatchCore"], exclude: ["Golden"]),
+        .testTarget(
+            name: "LeakwatchDaemonTests",
+            dependencies: ["LeakwatchDaemon", "LeakwatchOutputs", "LeakwatchCore", "LeakwatchScan", "Systemd"]
+        ),
         .testTarget(name: "LeakwatchScanTests", dependencies: ["LeakwatchScan", "LeakwatchCore"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

@@ -106,7 +106,8 @@ public enum FileReading {
         return (files, errors)
     }
 
-    static func errnoError(_ code: LeakwatchError.Code, _ what: String, _ path: String) -> LeakwatchError {
+    /// The current `errno` as a `LeakwatchError` naming `path` (`ENOSPC` gets `.noSpace`).
+    public static func errnoError(_ code: LeakwatchError.Code, _ what: String, _ path: String) -> LeakwatchError {
         let number = errno
         return LeakwatchError(
             code: number == ENOSPC ? .noSpace : code, message: "\(what): \(String(cString: strerror(number)))",

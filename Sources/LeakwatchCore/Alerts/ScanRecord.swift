@@ -1,3 +1,5 @@
+import Crypto
+
 /// A record that is not an alert but must not be lost: a rule that hit a limit on a message,
 /// an export that was only partly scanned, a parser note. Schema `leakwatch.record.v1`, carried
 /// next to alerts in `scan --format json` and the spool (consumers tell them apart by `schema`).
@@ -30,6 +32,9 @@ public struct ScanRecord: Sendable, Hashable, Codable {
     }
 
     public var schema = ScanRecord.schemaName
+    /// Hex; identical whenever the same bytes give the same record (so the spool can hold each
+    /// record once, like alerts).
+    public var id: String
     public var kind: Kind
     public var detectedAt: String
     public var source: Source
@@ -53,9 +58,15 @@ public struct ScanRecord: Sendable, Hashable, Codable {
         self.line = line
         self.messageID = messageID
         self.detail = detail
+        let parts = [
+            source.sha256, source.entry ?? "", kind.rawValue, ruleID ?? "", self.code ?? "",
+            line.map(String.init) ?? "",
+            messageID ?? "", detail,
+        ]
+        self.id = SHA256.hash(data: Array(parts.joined(separator: "\u{1F}").utf8)).prefix(16).hex
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, kind, detectedAt = "detected_at", source, rule, code, line, messageID = "message_id", detail
+        case schema, id, kind, detectedAt = "detected_at", source, rule, code, line, messageID = "message_id", detail
     }
 }

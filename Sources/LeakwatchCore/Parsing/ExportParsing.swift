@@ -6,12 +6,36 @@ public enum ExportParsing {
     /// Parses `bytes`, the whole content of the file called `fileName` (a name only, used for the
     /// chat name, never to decide the format).
     ///
+    /// - A zip (`PK\3\4`) goes to `ZipExportReader`, within `limits`.
+    /// - A JSON object that is a Telegram Desktop export goes to `TelegramJSONParser`.
+    /// - Anything else is decoded (`TextDecoding`) and parsed as a WhatsApp layout when one is
+    ///   recognised, else as plain lines.
+    ///
     /// Returns one `ParsedExport` per chat found: a Telegram full export holds many. Text in no
-    /// known layout comes back as one `.plain` export, scanned line by line.
-    public static func parse(_ bytes: [UInt8], fileName: String, limits: ArchiveLimits = .default) throws(ExportError)
-        -> [ParsedExport]
-    {
+    /// known layout comes back as one `.plain` export, scanned line by line. Throws when the export
+    /// cannot be read safely or at all (`unparseable`, `too-large`, `unsafe-archive`): the caller
+    /// quarantines it.
+    public static func parse(
+        _ bytes: [UInt8], fileName: String, limits: ArchiveLimits = .default
+    ) throws(ExportError) -> [ParsedExport] {
+        if ZipExportReader.isArchive(bytes) {
+            return try ZipExportReader.read(bytes, fileName: fileName, limits: limits)
+        }
+        return try parseDocument(bytes, fileName: fileName)
+    }
+
+    /// A single document (not an archive): Telegram JSON, else text.
+    static func parseDocument(_ bytes: [UInt8], fileName: String) throws(ExportError) -> [ParsedExport] {
+        if let exports = try TelegramJSONParser.parse(bytes) {
+            return exports
+        }
         let decoded = TextDecoding.decode(bytes)
+        if decoded.encoding.hasPrefix("utf-16"), decoded.text.first == "{",
+            var exports = try TelegramJSONParser.parse(Array(decoded.text.utf8))
+        {
+            for index in exports.indices { exports[index].notes.insert(contentsOf: decoded.notes, at: 0) }
+            return exports
+        }
         return [parseText(decoded, fileName: fileName)]
     }
 

@@ -18,7 +18,13 @@ public struct DecodedText: Sendable, Hashable {
 
 /// Decodes export bytes: UTF-8 with or without BOM, UTF-16 LE/BE with BOM. Invalid UTF-8 is
 /// replaced by U+FFFD (so the rest of the message stays scannable) and reported, never dropped.
+///
+/// Only the leading byte order mark is removed. A stray U+FEFF further on is kept: parsers strip
+/// such marks where they matter (a header line), and the text stays exactly as written elsewhere.
 public enum TextDecoding {
+    /// The UTF-8 byte order mark.
+    static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     public static func decode(_ bytes: [UInt8]) -> DecodedText {
         if bytes.starts(with: [0xFF, 0xFE]) {
             return decodeUTF16(bytes.dropFirst(2), littleEndian: true)
@@ -26,25 +32,32 @@ public enum TextDecoding {
         if bytes.starts(with: [0xFE, 0xFF]) {
             return decodeUTF16(bytes.dropFirst(2), littleEndian: false)
         }
-        let hasBOM = bytes.starts(with: [0xEF, 0xBB, 0xBF])
+        let hasBOM = bytes.starts(with: utf8BOM)
         let body = hasBOM ? bytes[3...] : bytes[...]
+        let encoding = hasBOM ? "utf-8-bom" : "utf-8"
+
+        // Fast path: valid UTF-8 (the usual case) comes back byte for byte, without a
+        // scalar-by-scalar copy. (`String(validating:as:)` would need macOS 15.)
+        let text = String(decoding: body, as: UTF8.self)
+        if isValidUTF8(body) {
+            return DecodedText(text: text, encoding: encoding)
+        }
+
+        // Slow path: count the invalid sequences and find the line of the first one. The standard
+        // library's decoder and `String(decoding:as:)` agree on what one invalid sequence is (the
+        // maximal subpart rule), so the count matches the U+FFFD characters inserted.
         var invalid = 0
         var firstInvalidLine: Int?
         var line = 1
-        // Count invalid sequences with the standard decoder; it replaces each with U+FFFD.
         var iterator = body.makeIterator()
         var decoder = UTF8()
-        var scalars = String.UnicodeScalarView()
-        scalars.reserveCapacity(body.count)
         loop: while true {
             switch decoder.decode(&iterator) {
             case .scalarValue(let scalar):
                 if scalar == "\n" { line += 1 }
-                scalars.append(scalar)
             case .error:
                 invalid += 1
                 if firstInvalidLine == nil { firstInvalidLine = line }
-                scalars.append("\u{FFFD}")
             case .emptyInput:
                 break loop
             }
@@ -56,11 +69,48 @@ public enum TextDecoding {
                     code: "invalid-utf8",
                     line: firstInvalidLine,
                     message:
-                        "\(invalid) invalid UTF-8 sequence(s) replaced by U+FFFD; the rest of each message is still scanned"
+                        "\(invalid) invalid UTF-8 sequence(s) replaced by U+FFFD (first on line \(firstInvalidLine ?? 1)); the rest of each message is still scanned"
                 ))
         }
-        return DecodedText(
-            text: String(scalars), encoding: hasBOM ? "utf-8-bom" : "utf-8", invalidSequences: invalid, notes: notes)
+        return DecodedText(text: text, encoding: encoding, invalidSequences: invalid, notes: notes)
+    }
+
+    /// `true` when `bytes` are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+    static func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withContiguousStorageIfAvailable { buffer -> Bool in
+            var index = 0
+            let count = buffer.count
+            while index < count {
+                let lead = buffer[index]
+                if lead < 0x80 {
+                    index += 1
+                    continue
+                }
+                let length: Int
+                var low: UInt8 = 0x80
+                var high: UInt8 = 0xBF
+                switch lead {
+                case 0xC2...0xDF: length = 2
+                case 0xE0: length = 3; low = 0xA0
+                case 0xE1...0xEC, 0xEE...0xEF: length = 3
+                case 0xED: length = 3; high = 0x9F
+                case 0xF0: length = 4; low = 0x90
+                case 0xF1...0xF3: length = 4
+                case 0xF4: length = 4; high = 0x8F
+                default: return false
+                }
+                guard index + length <= count else { return false }
+                let second = buffer[index + 1]
+                guard second >= low && second <= high else { return false }
+                var next = index + 2
+                while next < index + length {
+                    guard buffer[next] & 0xC0 == 0x80 else { return false }
+                    next += 1
+                }
+                index += length
+            }
+            return true
+        } ?? String(decoding: bytes, as: UTF8.self).utf8.elementsEqual(bytes)
     }
 
     private static func decodeUTF16(_ bytes: ArraySlice<UInt8>, littleEndian: Bool) -> DecodedText {
@@ -73,26 +123,42 @@ public enum TextDecoding {
             units.append(littleEndian ? (b << 8 | a) : (a << 8 | b))
             index += 2
         }
+        let oddTrailingByte = bytes.count % 2 == 1
         var invalid = 0
-        var scalars = String.UnicodeScalarView()
+        var firstInvalidLine: Int?
+        var line = 1
         var iterator = units.makeIterator()
         var decoder = UTF16()
         loop: while true {
             switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): scalars.append(scalar)
+            case .scalarValue(let scalar):
+                if scalar == "\n" { line += 1 }
             case .error:
                 invalid += 1
-                scalars.append("\u{FFFD}")
+                if firstInvalidLine == nil { firstInvalidLine = line }
             case .emptyInput: break loop
             }
         }
+        var text = String(decoding: units, as: UTF16.self)
         var notes: [ParseNote] = []
         if invalid > 0 {
             notes.append(
-                ParseNote(code: "invalid-utf16", message: "\(invalid) invalid UTF-16 unit(s) replaced by U+FFFD"))
+                ParseNote(
+                    code: "invalid-utf16", line: firstInvalidLine,
+                    message:
+                        "\(invalid) invalid UTF-16 unit(s) replaced by U+FFFD; the rest of each message is still scanned"
+                ))
+        }
+        if oddTrailingByte {
+            // A lone last byte cannot be a UTF-16 unit: keep it visible as a replacement character.
+            text.append("\u{FFFD}")
+            invalid += 1
+            notes.append(
+                ParseNote(
+                    code: "invalid-utf16", line: line,
+                    message: "the file ends in half a UTF-16 unit (odd byte count); it was replaced by U+FFFD"))
         }
         return DecodedText(
-            text: String(scalars), encoding: littleEndian ? "utf-16le" : "utf-16be", invalidSequences: invalid,
-            notes: notes)
+            text: text, encoding: littleEndian ? "utf-16le" : "utf-16be", invalidSequences: invalid, notes: notes)
     }
 }

@@ -1,0 +1,174 @@
+import Foundation
+import LeakwatchCore
+import LeakwatchScan
+import Yams
+
+/// Everything the daemon is told, from `/etc/leakwatch/leakwatch.yml` and flags (flags win).
+public struct DaemonConfiguration: Sendable, Hashable {
+    /// What happens to an export once its alerts are safely in the spool.
+    public enum Retention: String, Sendable, Hashable, CaseIterable {
+        /// Move it to `done/` with mode 0600.
+        case keep
+        /// Delete it.
+        case delete
+    }
+
+    public var dropDirectory = "/var/lib/leakwatch/drop"
+    public var stateDirectory = "/var/lib/leakwatch"
+    public var spoolDirectory = "/var/log/leakwatch"
+    public var ruleDirectories = [RuleDirectories.installedShipped, RuleDirectories.admin]
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    public var jit = true
+    public var retention = Retention.keep
+    /// Exports larger than this are quarantined unread.
+    public var maxFileBytes = 256 << 20
+    /// Time all rules together may spend on one export.
+    public var timeBudgetSeconds = 60.0
+    public var spoolMaxBytes = 64 << 20
+    public var spoolKeep = 10
+    public var journal = true
+    /// Files waiting in the queue before the watcher falls back to rescanning.
+    public var queueCapacity = 10_000
+
+    public init() {}
+
+    /// Settings that may be given in the file.
+    static let keys: Set<String> = [
+        "drop-dir", "state-dir", "spool-dir", "rules", "workers", "jit", "retention", "max-file-size", "time-budget",
+        "spool-max-bytes", "spool-keep", "journal", "queue-capacity",
+    ]
+
+    /// Reads a YAML configuration file over the defaults.
+    /// - Throws: `LeakwatchError` naming the file, the line and the setting.
+    public static func load(path: String, over base: DaemonConfiguration = DaemonConfiguration()) throws(LeakwatchError)
+        -> DaemonConfiguration
+    {
+        let bytes = try FileReading.readFile(path, limit: 1 << 20)
+        return try parse(String(decoding: bytes, as: UTF8.self), path: path, over: base)
+    }
+
+    /// Parses configuration YAML.
+    public static func parse(_ text: String, path: String, over base: DaemonConfiguration = DaemonConfiguration())
+        throws(LeakwatchError) -> DaemonConfiguration
+    {
+        var configuration = base
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw LeakwatchError(code: .invalidConfig, message: "not valid YAML: \(error)", path: path)
+        }
+        guard let root else { return configuration }
+        guard case .mapping(let mapping) = root else {
+            throw LeakwatchError(
+                code: .invalidConfig, message: "the configuration must be a mapping of settings", path: path)
+        }
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            let line = keyNode.mark?.line
+            func fail(_ message: String) -> LeakwatchError {
+                LeakwatchError(code: .invalidConfig, message: "\(key): \(message)", path: path, line: line)
+            }
+            switch key {
+            case "drop-dir":
+                guard let path = string(value) else { throw fail("expected a path") }
+                configuration.dropDirectory = path
+            case "state-dir":
+                guard let path = string(value) else { throw fail("expected a path") }
+                configuration.stateDirectory = path
+            case "spool-dir":
+                guard let path = string(value) else { throw fail("expected a path") }
+                configuration.spoolDirectory = path
+            case "rules":
+                switch value {
+                case .scalar(let scalar): configuration.ruleDirectories = [scalar.string]
+                case .sequence(let sequence):
+                    configuration.ruleDirectories = sequence.compactMap(\.string)
+                    if configuration.ruleDirectories.count != sequence.count {
+                        throw fail("expected a list of directories")
+                    }
+                default: throw fail("expected a directory or a list of directories")
+                }
+            case "workers":
+                guard let number = value.int, number >= 0, number <= 256 else {
+                    throw fail("expected 0 (one per core) to 256")
+                }
+                configuration.workers = number == 0 ? ProcessInfo.processInfo.activeProcessorCount : number
+            case "jit":
+                guard let flag = value.bool else { throw fail("expected true or false") }
+                configuration.jit = flag
+            case "journal":
+                guard let flag = value.bool else { throw fail("expected true or false") }
+                configuration.journal = flag
+            case "retention":
+                guard let retention = value.string.flatMap(Retention.init(rawValue:)) else {
+                    throw fail("expected keep or delete")
+                }
+                configuration.retention = retention
+            case "max-file-size":
+                guard let size = value.string.flatMap(parseSize) else { throw fail("expected a size such as 256MiB") }
+                configuration.maxFileBytes = size
+            case "spool-max-bytes":
+                guard let size = value.string.flatMap(parseSize) else { throw fail("expected a size such as 64MiB") }
+                configuration.spoolMaxBytes = size
+            case "spool-keep":
+                guard let number = value.int, number >= 0 else { throw fail("expected a whole number") }
+                configuration.spoolKeep = number
+            case "queue-capacity":
+                guard let number = value.int, number > 0 else { throw fail("expected a positive number") }
+                configuration.queueCapacity = number
+            case "time-budget":
+                guard let seconds = value.float, seconds > 0 else { throw fail("expected seconds, e.g. 60") }
+                configuration.timeBudgetSeconds = seconds
+            default:
+                throw LeakwatchError(
+                    code: .invalidConfig,
+                    message: "unknown setting '\(key)' (known: \(keys.sorted().joined(separator: ", ")))", path: path,
+                    line: line)
+            }
+        }
+        return configuration
+    }
+
+    private static func string(_ node: Node) -> String? {
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else { return nil }
+        return scalar.string
+    }
+
+    /// `1048576`, `512K`, `64MiB`, `1G`, `1GB`: bytes.
+    public static func parseSize(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let digits = trimmed.prefix { $0.isNumber }
+        guard let number = Int(digits), number >= 0 else { return nil }
+        let unit = trimmed.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
+        let multipliers: [String: Int] = [
+            "": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+            "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
+        ]
+        guard let multiplier = multipliers[unit] else { return nil }
+        return number * multiplier
+    }
+}
+
+/// Where things live under the state directory.
+public struct DaemonPaths: Sendable, Hashable {
+    public var drop: String
+    public var work: String
+    public var done: String
+    public var quarantine: String
+    /// Markers: the journal already has the alerts of `work/NAME`.
+    public var journaled: String
+    public var fingerprintKey: String
+    public var reloadStatus: String
+
+    public init(_ configuration: DaemonConfiguration) {
+        let state = configuration.stateDirectory
+        drop = configuration.dropDirectory
+        work = state + "/work"
+        done = state + "/done"
+        quarantine = state + "/quarantine"
+        journaled = state + "/journaled"
+        fingerprintKey = state + "/fingerprint.key"
+        reloadStatus = state + "/reload.status"
+    }
+}

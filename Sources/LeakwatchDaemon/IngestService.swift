@@ -1,0 +1,89 @@
+import LeakwatchCore
+import LeakwatchOutputs
+import ServiceLifecycle
+
+/// The drop-directory watcher and N workers over a bounded queue.
+///
+/// On graceful shutdown the queue closes and the watcher stops: no new files are taken, and the
+/// file each worker holds is finished (or, past the group's shutdown timeout, abandoned in
+/// `work/`, to be redone at the next start).
+struct IngestService: Service {
+    let processor: ExportProcessor
+    let queue: FileQueue
+    let watcher: DropDirectoryWatcher
+    let workers: Int
+    let status: DaemonStatus
+    let events: EventLog
+
+    func run() async throws {
+        let queue = queue
+        let watcher = watcher
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    _ = await BlockingWork.run(name: "leakwatch-inotify") { watcher.run() }
+                }
+                for worker in 0..<workers {
+                    group.addTask { await work(as: worker) }
+                }
+            }
+        } onGracefulShutdown: {
+            queue.close()
+            watcher.stop()
+        }
+    }
+
+    /// One worker: takes items until the queue closes, with its own match scratch.
+    private func work(as worker: Int) async {
+        guard
+            let scratch = try? ScratchBox(
+                MatchScratch(budget: ScanBudget(time: .seconds(processor.configuration.timeBudgetSeconds))))
+        else {
+            events.log(DaemonEvent(.error, "worker \(worker): PCRE2 could not allocate match data"))
+            return
+        }
+        while let item = await queue.next() {
+            status.workerStarted(worker)
+            var outcome = await BlockingWork.run(name: "leakwatch-worker-\(worker)") {
+                processor.process(item, scratch: scratch.value)
+            }
+            var delay = Duration.seconds(1)
+            var reported = false
+            // Delivery failed (a full disk): keep the export in work/ and retry until it goes
+            // through; this worker takes no other file meanwhile.
+            while case .retryLater(let workName, let error)? = outcome {
+                status.workerIdle(worker)
+                status.recordDeliveryBlocked("cannot deliver alerts for \(workName): \(error); retrying")
+                if !reported {
+                    events.log(
+                        DaemonEvent(
+                            .error, "cannot deliver alerts for \(workName), keeping it in work/ and retrying: \(error)",
+                            fields: ["FILE": workName]))
+                    reported = true
+                }
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    return
+                }
+                if Task.isShuttingDownGracefully { return }
+                delay = min(delay * 2, .seconds(30))
+                status.workerStarted(worker)
+                outcome = await BlockingWork.run(name: "leakwatch-worker-\(worker)") {
+                    processor.process(.recovered(workName), scratch: scratch.value)
+                }
+            }
+            if reported { status.recordDeliveryBlocked(nil) }
+            status.workerIdle(worker)
+        }
+    }
+}
+
+/// A worker's `MatchScratch`, handed to the thread that runs its current file.
+///
+/// `@unchecked Sendable`: one worker owns it and awaits each use before the next, so it is
+/// never used by two threads at once.
+final class ScratchBox: @unchecked Sendable {
+    let value: MatchScratch
+    init(_ value: MatchScratch) { self.value = value }
+}
