@@ -1,6 +1,6 @@
 # leakwatch: build, run the demo, test, install.
 #
-#   make run    builds and runs the main job on a local demo setup (no root needed)
+#   make run    builds and runs the daemon in the foreground on a local demo setup (no root needed)
 #   make test   builds and runs the whole test suite
 #
 # Both install the Debian packages the build needs when they are missing (with apt-get, which
@@ -34,11 +34,23 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
-# The main job on the bundled samples.
+# The main job: the daemon in the foreground on a local demo setup under $(DEMO_DIR)/ (no root
+# needed). Drop an export into $(DEMO_DIR)/drop/ from another terminal and watch the spool.
 run: build
-	@echo "== leakwatch rules test"
-	$(LEAKWATCH) rules test --rules rules
-	@echo "== leakwatch scan samples/"
+	@mkdir -p $(DEMO_DIR)/drop $(DEMO_DIR)/rules.d
+	$(LEAKWATCH) rules test --rules rules --rules $(DEMO_DIR)/rules.d
+	@echo
+	@echo "leakwatch daemon is starting in the foreground (Ctrl-C stops it). In another terminal:"
+	@echo "  cp samples/whatsapp-android-shift.txt $(DEMO_DIR)/drop/     # drop an export"
+	@echo "  tail -F $(DEMO_DIR)/spool/alerts.jsonl                      # the alert spool"
+	@echo "  journalctl -f SYSLOG_IDENTIFIER=leakwatch            # the journal, where journald runs"
+	@echo "  kill -HUP <pid>                                      # reload rules after editing $(DEMO_DIR)/rules.d/"
+	@echo
+	$(LEAKWATCH) daemon --drop-dir $(DEMO_DIR)/drop --state-dir $(DEMO_DIR)/state --spool-dir $(DEMO_DIR)/spool \
+	  --rules rules --rules $(DEMO_DIR)/rules.d
+
+# Scan the bundled samples once from the command line.
+scan-samples: build
 	$(LEAKWATCH) scan --rules rules --key $(DEMO_DIR)/fingerprint.key samples; status=$$?; \
 	  echo "(scan exit status $$status: 0 no alerts, 1 alerts found, 2 error)"; [ $$status -le 1 ]
 

@@ -103,7 +103,7 @@ endif
 # (dpkg-shlibdeps where available; the Swift runtime itself is linked in statically).
 LW_DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 LW_DEB_FILE := $(LW_DEB_DIR)/leakwatch_$(VERSION)-$(DEB_REVISION)_$(LW_DEB_ARCH).deb
-LW_DEB_FALLBACK_DEPENDS := libc6, libgcc-s1, libstdc++6, libpcre2-8-0, libsystemd0
+LW_DEB_FALLBACK_DEPENDS := libc6, libgcc-s1, libstdc++6, libpcre2-8-0, libsystemd0, zlib1g
 
 deb: $(if $(filter $(LW_RELEASE_BIN),$(INSTALL_BIN)),release-build)
 	rm -rf "$(LW_DEB_DIR)"

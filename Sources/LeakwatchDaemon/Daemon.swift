@@ -77,10 +77,12 @@ public enum Daemon {
         let leftovers = (try? FileReading.listDirectory(paths.work))?.filter { !$0.hasPrefix(".") } ?? []
         for name in leftovers { queue.enqueue(.recovered(name)) }
 
-        let processor = ExportProcessor(
+        var processor = ExportProcessor(
             configuration: configuration, paths: paths, rules: store, spool: spool,
             journal: configuration.journal ? JournalAlertSink(availability: events.availability) : nil, events: events,
             status: status, fingerprintKey: fingerprintKey)
+        processor.crashPoint = ProcessInfo.processInfo.environment["LEAKWATCH_TEST_CRASH_AT"].flatMap(
+            ExportProcessor.CrashPoint.init(rawValue:))
         let ingest = IngestService(
             processor: processor, queue: queue, watcher: watcher, workers: configuration.workers, status: status,
             events: events)
@@ -93,7 +95,7 @@ public enum Daemon {
         events.log(
             DaemonEvent(
                 .started,
-                "started: watching \(paths.drop), spool \(spool.configuration.path), \(ruleSet.rules.count) rules "
+                "watching \(paths.drop), spool \(spool.configuration.path), \(ruleSet.rules.count) rules "
                     + "(\(ruleSet.revision)), \(configuration.workers) workers"
                     + (leftovers.isEmpty ? "" : ", redoing \(leftovers.count) file(s) left in work/"),
                 fields: [
@@ -115,7 +117,7 @@ public enum Daemon {
         } catch {
             events.log(DaemonEvent(.error, "service group ended: \(error)"))
         }
-        events.log(DaemonEvent(.stopping, "stopped: \(status.line(queue: queue.count))"))
+        events.log(DaemonEvent(.stopping, "stopped after \(status.line(queue: queue.count))"))
     }
 
     static func makeDirectory(_ path: String, mode: mode_t) throws(LeakwatchError) {

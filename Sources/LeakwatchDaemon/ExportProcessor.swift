@@ -36,6 +36,20 @@ public struct ExportProcessor: Sendable {
     public let events: EventLog
     public let status: DaemonStatus
     public let fingerprintKey: [UInt8]
+    /// Test hook: where to die with SIGKILL, to prove crash safety (`LEAKWATCH_TEST_CRASH_AT`).
+    public var crashPoint: CrashPoint?
+
+    /// Points in the processing of a file where the exactly-once tests kill the daemon.
+    public enum CrashPoint: String, Sendable {
+        case midScan = "mid-scan"
+        case beforeSpool = "before-spool"
+        case afterSpool = "after-spool"
+        case afterJournal = "after-journal"
+    }
+
+    private func crash(at point: CrashPoint) {
+        if crashPoint == point { kill(getpid(), SIGKILL) }
+    }
 
     /// Whether a drop-directory name is ignored: hidden files and names of files still being
     /// written by common tools.
@@ -144,6 +158,7 @@ public struct ExportProcessor: Sendable {
             return quarantine(from: workPath, name: workName, code: error.code.rawValue, detail: error.message)
         }
 
+        crash(at: .midScan)
         // The rule set this file started with is the one it finishes with, even across a reload.
         let ruleSet = rules.current
         let scanner = ExportScanner(
@@ -159,11 +174,13 @@ public struct ExportProcessor: Sendable {
         // Alerts first, durably; only then may the export leave work/.
         let batch = AlertBatch(alerts: result.alerts, records: result.records)
         let fresh = spool.unseen(batch)
+        crash(at: .beforeSpool)
         do {
             try spool.deliver(fresh)
         } catch {
             return .retryLater(workName: workName, error: error.description)
         }
+        crash(at: .afterSpool)
         let marker = paths.journaled + "/" + workName
         if let journal {
             // After a crash the journal may lack what the spool has: send the whole batch again
@@ -174,6 +191,7 @@ public struct ExportProcessor: Sendable {
                 close(open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600))
             }
         }
+        crash(at: .afterJournal)
         status.recordFile(alerts: fresh.alerts.count)
         let milliseconds = (ContinuousClock.now - started).milliseconds
 

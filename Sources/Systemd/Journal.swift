@@ -9,6 +9,9 @@ import CSystemd
 /// `sd_journal_sendv` keeps one process-wide datagram socket that libsystemd opens lazily and
 /// guards itself; it is documented as thread-safe, so this type holds no state of its own.
 public enum Journal {
+    /// Where journald listens for native entries.
+    public static let socketPath = "/run/systemd/journal/socket"
+
     /// Sends one entry with `sd_journal_sendv`, one `iovec` per `KEY=value` field (explicit
     /// lengths, so values may hold newlines). Fields with names journald would drop are skipped.
     ///
@@ -16,6 +19,9 @@ public enum Journal {
     ///   is listening).
     @discardableResult
     public static func send(_ fields: [JournalField]) -> Int32 {
+        // sd_journal_sendv returns 0 ("fail silently") when the socket does not exist at all;
+        // say so, so the caller can tell the journal is not there.
+        guard access(socketPath, F_OK) == 0 else { return -ENOENT }
         var buffers: [[UInt8]] = []
         buffers.reserveCapacity(fields.count)
         for field in fields where JournalField.isValidName(field.name) {

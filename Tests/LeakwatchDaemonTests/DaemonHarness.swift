@@ -1,0 +1,185 @@
+import Foundation
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// The built `leakwatch` binary.
+var leakwatchBinary: String {
+    if let path = ProcessInfo.processInfo.environment["LEAKWATCH_BIN"] { return path }
+    for configuration in ["debug", "release"] {
+        let path = repository.appendingPathComponent(".build/\(configuration)/leakwatch").path
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return repository.appendingPathComponent(".build/debug/leakwatch").path
+}
+
+/// Polls `condition` until it holds or `timeout` passes. Waiting, not timing: the timeout only
+/// bounds a failing test.
+@discardableResult
+func eventually(timeout: Duration = .seconds(30), _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return try condition()
+}
+
+/// A daemon under test: its directories, its process, its sd_notify messages.
+final class DaemonHarness: @unchecked Sendable {
+    let root: URL
+    var drop: String { root.appendingPathComponent("drop").path }
+    var state: String { root.appendingPathComponent("state").path }
+    var spoolDirectory: String { root.appendingPathComponent("spool").path }
+    var spoolFile: String { spoolDirectory + "/alerts.jsonl" }
+    var rules: String { root.appendingPathComponent("rules").path }
+    var stderrFile: String { root.appendingPathComponent("daemon.log").path }
+    let notify: NotifySocket
+    private(set) var process: Process?
+
+    init(copyShippedRules: Bool = true) throws {
+        root = URL(fileURLWithPath: "/tmp").appendingPathComponent("leakwatch-daemon-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
+        notify = try NotifySocket(path: root.appendingPathComponent("notify.sock").path)
+        try FileManager.default.createDirectory(atPath: root.appendingPathComponent("rules").path, withIntermediateDirectories: true)
+        if copyShippedRules {
+            for name in try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("rules").path) {
+                try FileManager.default.copyItem(
+                    atPath: repository.appendingPathComponent("rules/\(name)").path, toPath: rules + "/" + name)
+            }
+        }
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// Starts `leakwatch daemon` on this harness's directories.
+    func start(extraArguments: [String] = [], environment: [String: String] = [:], journal: Bool = false) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: leakwatchBinary)
+        process.arguments =
+            [
+                "daemon", "--drop-dir", drop, "--state-dir", state, "--spool-dir", spoolDirectory, "--rules", rules,
+                "--workers", "2",
+            ] + (journal ? [] : ["--no-journal"]) + extraArguments
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = notify.path
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        FileManager.default.createFile(atPath: stderrFile, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrFile))
+        log.seekToEndOfFile()
+        process.standardError = log
+        process.standardOutput = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+    }
+
+    /// Starts and waits for READY=1.
+    func startReady(extraArguments: [String] = [], environment: [String: String] = [:], journal: Bool = false) throws {
+        let before = notify.messages.filter { $0.contains("READY=1") }.count
+        try start(extraArguments: extraArguments, environment: environment, journal: journal)
+        let ready = eventually { notify.messages.filter { $0.contains("READY=1") }.count > before }
+        try #require(ready, "daemon never sent READY=1; log: \(log)")
+    }
+
+    var pid: Int32 { process?.processIdentifier ?? 0 }
+
+    /// SIGTERM, and the exit status once it has exited.
+    func stop() -> Int32? {
+        guard let process else { return nil }
+        kill(process.processIdentifier, SIGTERM)
+        let exited = eventually(timeout: .seconds(20)) { !process.isRunning }
+        guard exited else { return nil }
+        return process.terminationStatus
+    }
+
+    /// Waits until the process has died (after a SIGKILL it gave itself, say).
+    func waitForDeath() -> Bool {
+        guard let process else { return true }
+        return eventually(timeout: .seconds(30)) { !process.isRunning }
+    }
+
+    var log: String { (try? String(contentsOfFile: stderrFile, encoding: .utf8)) ?? "" }
+
+    /// Writes a file elsewhere and renames it into the drop directory (as an SFTP upload would).
+    func drop(_ name: String, contents: Data) throws {
+        let staging = root.appendingPathComponent("staging-\(UUID().uuidString)").path
+        try contents.write(to: URL(fileURLWithPath: staging))
+        guard rename(staging, drop + "/" + name) == 0 else { throw POSIXError(.EIO) }
+    }
+
+    func drop(sample: String, as name: String? = nil) throws {
+        try drop(name ?? sample, contents: Data(contentsOf: repository.appendingPathComponent("samples/\(sample)")))
+    }
+
+    /// Spool lines as JSON objects (every line must be complete JSON).
+    func spoolObjects() throws -> [[String: Any]] {
+        guard let text = try? String(contentsOfFile: spoolFile, encoding: .utf8) else { return [] }
+        return try text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+        }
+    }
+
+    func spoolAlertIDs() throws -> [String] {
+        try spoolObjects().filter { $0["schema"] as? String == "leakwatch.alert.v1" }.compactMap { $0["id"] as? String }
+    }
+
+    func contents(of directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+    }
+}
+
+/// A datagram socket posing as systemd's `$NOTIFY_SOCKET`, collecting what the daemon sends.
+final class NotifySocket: @unchecked Sendable {
+    let path: String
+    private let fd: Int32
+    private let received = Mutex<[String]>([])
+
+    init(path: String) throws {
+        self.path = path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(path.utf8.prefix(raw.count - 1))
+            raw.copyBytes(from: bytes)
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+    }
+
+    deinit { close(fd) }
+
+    /// Everything received so far (drains the socket first).
+    var messages: [String] {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            let message = String(decoding: buffer[..<count], as: UTF8.self)
+            received.withLock { $0.append(message) }
+        }
+        return received.withLock { $0 }
+    }
+
+    /// The last `STATUS=` line.
+    var lastStatus: String? {
+        messages.flatMap { $0.split(separator: "\n") }.last { $0.hasPrefix("STATUS=") }.map { String($0.dropFirst(7)) }
+    }
+}
