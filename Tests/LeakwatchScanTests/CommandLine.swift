@@ -23,11 +23,24 @@ enum CommandLine {
         var lines: [String] { stdout.split(separator: "\n").map(String.init) }
     }
 
-    /// Runs `leakwatch arguments...` in `directory` and collects its output.
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    /// Runs `leakwatch arguments...` in `directory` and collects its output. With
+    /// `denyWriteExecute`, the process runs under `prctl(PR_SET_MDWE)`, as systemd's
+    /// `MemoryDenyWriteExecute=yes` would make it: PCRE2's JIT is refused.
+    static func run(_ arguments: [String], in directory: URL? = nil, denyWriteExecute: Bool = false) throws -> Result {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        if denyWriteExecute {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [
+                "python3", "-c",
+                "import ctypes, os, sys\n"
+                    + "if ctypes.CDLL(None).prctl(65, 1, 0, 0, 0) != 0: sys.exit(77)\n"
+                    + "os.execv(sys.argv[1], sys.argv[1:])",
+                executable.path,
+            ] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = directory ?? repository
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"

@@ -54,6 +54,25 @@ import Testing
         #expect(!text.stdout.contains("\u{1B}["), "no colour when not on a terminal")
     }
 
+    @Test func whenJITIsRefusedTheInterpreterGivesTheSameAlertsWithOneWarning() throws {
+        let normal = try CommandLine.run(["scan", "--rules", "rules", "--format", "json", "samples"] + keyArguments)
+        let denied = try CommandLine.run(
+            ["scan", "--rules", "rules", "--format", "json", "samples"] + keyArguments, denyWriteExecute: true)
+        guard denied.status != 77, denied.status != 127 else {
+            print("skipped: prctl(PR_SET_MDWE) or python3 unavailable here")
+            return
+        }
+        #expect(denied.status == 1)
+        #expect(denied.stderr.components(separatedBy: "PCRE2 JIT refused").count == 2, "one warning: \(denied.stderr)")
+        #expect(try summarize(denied.lines) == summarize(normal.lines))
+        let ids = { (result: CommandLine.Result) in
+            result.lines.compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["id"] as? String
+            }
+        }
+        #expect(ids(denied) == ids(normal))
+    }
+
     @Test func exitCodes() throws {
         let directory = try TemporaryDirectory()
         try directory.write("clean.txt", "nothing to see here\nsee you at 18:14\n")
