@@ -74,7 +74,10 @@ public enum Daemon {
         let watcher = try DropDirectoryWatcher(directory: paths.drop, queue: queue, status: status)
 
         // Exports left in work/ by an earlier run are redone first.
-        let leftovers = (try? FileReading.listDirectory(paths.work))?.filter { !$0.hasPrefix(".") } ?? []
+        let workNames = (try? FileReading.listDirectory(paths.work)) ?? []
+        // A copy-claim interrupted by a crash: the original is still in the drop directory.
+        for name in workNames where name.hasPrefix(".claim-") { unlink(paths.work + "/" + name) }
+        let leftovers = workNames.filter { !$0.hasPrefix(".") }
         for name in leftovers { queue.enqueue(.recovered(name)) }
 
         var processor = ExportProcessor(

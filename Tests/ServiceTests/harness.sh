@@ -49,6 +49,12 @@ WatchdogSec=4
 TimeoutAbortSec=10
 RestartSec=1
 EOF
+    # The namespace outlives this script: it must not keep any descriptor of our caller open
+    # (Foundation's Process, for one, waits until every copy of an inherited socket is closed).
+    for fd in /proc/$$/fd/*; do
+        fd=${fd##*/}
+        case "$fd" in 0|1|2) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+    done
     setsid unshare --fork --pid --mount --mount-proc --propagation private \
         "$self" ns-boot "$scratch" "$repo" "$bin" </dev/null >"$scratch/boot.log" 2>&1 &
     unshare_pid=$!

@@ -74,10 +74,7 @@ public final class CompiledRule: Sendable {
             parts += [context.pattern, context.options.map(\.rawValue).joined(separator: ","), String(context.window)]
         }
         let digest = SHA256.hash(data: Array(parts.joined(separator: "\u{1E}").utf8))
-        return digest.prefix(8).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return digest.prefix(8).hex
     }
 }
 

@@ -1,3 +1,5 @@
+import Crypto
+
 /// An immutable, compiled set of rules, shared by every worker and swapped whole on reload.
 public final class RuleSet: Sendable {
     public let rules: [CompiledRule]
@@ -15,28 +17,11 @@ public final class RuleSet: Sendable {
         self.files = files
         self.disabled = disabled
         self.warnings = warnings
-        var hasher = Hasher64()
-        for rule in rules { hasher.combine(rule.revision) }
-        self.revision = hasher.hex
+        let revisions = rules.map(\.revision).joined(separator: ",")
+        self.revision = SHA256.hash(data: Array(revisions.utf8)).prefix(8).hex
     }
 
     /// The rule with `id`, if loaded.
     public func rule(id: String) -> CompiledRule? { rules.first { $0.id == id } }
 }
 
-/// FNV-1a over strings: a cheap, stable (unlike `Hasher`) fingerprint for revision strings.
-struct Hasher64 {
-    private var state: UInt64 = 0xcbf2_9ce4_8422_2325
-    mutating func combine(_ text: String) {
-        for byte in text.utf8 {
-            state ^= UInt64(byte)
-            state = state &* 0x100_0000_01b3
-        }
-        state ^= 0xff
-        state = state &* 0x100_0000_01b3
-    }
-    var hex: String {
-        let digits = String(state, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-    }
-}
