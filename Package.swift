@@ -75,6 +75,7 @@ let package = Package(
             name: "LeakwatchDaemonTests",
             dependencies: ["LeakwatchDaemon", "LeakwatchOutputs", "LeakwatchCore", "LeakwatchScan", "Systemd"]
         ),
+        .testTarget(name: "ServiceTests", dependencies: [], exclude: ["harness.sh"]),
         .testTarget(name: "LeakwatchScanTests", dependencies: ["LeakwatchScan", "LeakwatchCore"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

@@ -76,7 +76,8 @@ extension RuleSet {
         }
         if let jitRefusal {
             warnings.append(
-                "PCRE2 JIT refused (\(jitRefusal)); matching with the interpreter: same results, slower")
+                "PCRE2 JIT refused (\(jitRefusal): writable and executable memory is denied, as under systemd's "
+                    + "MemoryDenyWriteExecute=yes); matching with the interpreter: same results, slower")
         }
         guard problems.isEmpty else {
             return RuleSetBuild(ruleSet: nil, problems: problems, warnings: warnings)
