@@ -38,14 +38,25 @@ public struct AlertBuilder: Sendable {
         for report: MatchReport, in export: ParsedExport, exportIndex: Int = 0, file: ScannedFile, ruleSet: RuleSet,
         detectedAt: String
     ) -> [Alert] {
+        alerts(
+            for: report.hits, message: { export.messages[$0] }, in: export, exportIndex: exportIndex, file: file,
+            ruleSet: ruleSet, detectedAt: detectedAt)
+    }
+
+    /// Builds the alerts for `hits` on `export`, whose messages `message` looks up by index (a
+    /// streamed export keeps only the messages that have hits).
+    func alerts(
+        for hits: [RuleHit], message messageAt: (Int) -> Message, in export: ParsedExport, exportIndex: Int,
+        file: ScannedFile, ruleSet: RuleSet, detectedAt: String
+    ) -> [Alert] {
         // Every span that some redacting rule matched, per message field, masked in all excerpts.
         var masks: [FieldKey: [Range<Int>]] = [:]
-        for hit in report.hits where ruleSet.rules[hit.ruleIndex].definition.redact {
+        for hit in hits where ruleSet.rules[hit.ruleIndex].definition.redact {
             masks[FieldKey(hit), default: []].append(hit.range)
         }
-        return report.hits.map { hit in
+        return hits.map { hit in
             let rule = ruleSet.rules[hit.ruleIndex]
-            let message = export.messages[hit.messageIndex]
+            let message = messageAt(hit.messageIndex)
             let value = Array(message.value(of: hit.field, item: hit.item).utf8)
             let matched = Array(value[hit.range.clamped(to: 0..<value.count)])
             return Alert(

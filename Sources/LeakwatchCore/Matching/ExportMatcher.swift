@@ -24,7 +24,20 @@ public struct ExportMatcher: Sendable {
 
     /// Matches `rules` (members of `ruleSet`) against `messages`.
     public func match(_ messages: [Message], rules: [CompiledRule], scratch: MatchScratch) -> MatchReport {
-        var run = Run(messages: messages, scratch: scratch, budget: budget)
+        match(messages, rules: rules, scratch: scratch, started: .now)
+    }
+
+    /// Matches every rule against `messages` as part of a scan that started at `started`: the
+    /// time budget counts from then (a streamed export is matched chunk by chunk, one budget for
+    /// all of them).
+    public func match(_ messages: [Message], scratch: MatchScratch, started: ContinuousClock.Instant) -> MatchReport {
+        match(messages, rules: ruleSet.rules, scratch: scratch, started: started)
+    }
+
+    func match(_ messages: [Message], rules: [CompiledRule], scratch: MatchScratch, started: ContinuousClock.Instant)
+        -> MatchReport
+    {
+        var run = Run(messages: messages, scratch: scratch, budget: budget, started: started)
         var needed: Set<RuleField> = [.text]
         for rule in rules { needed.formUnion(rule.definition.appliesTo) }
         for field in needed {
@@ -85,10 +98,10 @@ extension ExportMatcher {
         let deadline: ContinuousClock.Instant
         var report = MatchReport()
 
-        init(messages: [Message], scratch: MatchScratch, budget: ScanBudget) {
+        init(messages: [Message], scratch: MatchScratch, budget: ScanBudget, started: ContinuousClock.Instant) {
             self.messages = messages
             self.scratch = scratch
-            self.started = .now
+            self.started = started
             self.deadline = started + budget.time
         }
 

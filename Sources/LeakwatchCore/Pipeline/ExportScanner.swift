@@ -34,43 +34,66 @@ public struct ExportScanner: Sendable {
         }
         for (index, export) in exports.enumerated() {
             let report = matcher.match(export.messages, scratch: scratch)
-            result.exports.append(
-                ScanResult.ExportSummary(
-                    format: export.format.rawValue, entry: export.entry, chat: export.chat,
-                    messages: export.messages.count,
-                    participants: export.participants.count, dateOrder: export.dateOrder))
-            result.alerts += alertBuilder.alerts(
-                for: report, in: export, exportIndex: index, file: file, ruleSet: ruleSet, detectedAt: detectedAt)
-            let source = ScanRecord.Source(file: file, export: export)
-            for error in report.ruleErrors {
-                let message = export.messages[error.messageIndex]
-                result.records.append(
-                    ScanRecord(
-                        kind: .ruleError, detectedAt: detectedAt, source: source, ruleID: error.ruleID,
-                        line: message.line, messageID: message.id,
-                        detail:
-                            "rule \(error.ruleID) stopped on the \(error.field.rawValue) of this message: \(error.detail) (PCRE2 \(error.code)); it may hold a match that was not reported"
-                    ))
-            }
-            if let exhausted = report.budgetExhausted {
-                result.incomplete = true
-                result.records.append(
-                    ScanRecord(
-                        kind: .scanIncomplete, detectedAt: detectedAt, source: source, ruleID: exhausted.ruleID,
-                        detail:
-                            "time budget of \(exhausted.budget) exhausted while running \(exhausted.ruleID); rules from there on did not run on this export"
-                    ))
-            }
-            for note in export.notes {
-                let kind: ScanRecord.Kind = note.code == "scan-incomplete" ? .scanIncomplete : .note
-                if kind == .scanIncomplete { result.incomplete = true }
-                result.records.append(
-                    ScanRecord(
-                        kind: kind, detectedAt: detectedAt, source: source, code: note.code, line: note.line,
-                        detail: note.message))
-            }
+            record(
+                export: export, messageCount: export.messages.count, exportIndex: index, hits: report.hits,
+                message: { export.messages[$0] },
+                ruleErrors: report.ruleErrors.map { error in
+                    let message = export.messages[error.messageIndex]
+                    return LocatedRuleError(error: error, line: message.line, messageID: message.id)
+                }, budgetExhausted: report.budgetExhausted, file: file, detectedAt: detectedAt, into: &result)
         }
         return result
+    }
+
+    /// A rule error with the line and id of its message.
+    struct LocatedRuleError {
+        var error: RuleErrorRecord
+        var line: Int?
+        var messageID: String?
+    }
+
+    /// Adds what matching one export gave to `result`: its summary, alerts and records.
+    /// `message` looks up the export's messages by index (those with hits at least).
+    func record(
+        export: ParsedExport, messageCount: Int, exportIndex index: Int, hits: [RuleHit],
+        message: (Int) -> Message, ruleErrors: [LocatedRuleError], budgetExhausted: BudgetExhaustion?,
+        file: ScannedFile, detectedAt: String, into result: inout ScanResult
+    ) {
+        result.exports.append(
+            ScanResult.ExportSummary(
+                format: export.format.rawValue, entry: export.entry, chat: export.chat, messages: messageCount,
+                participants: export.participants.count, dateOrder: export.dateOrder))
+        result.alerts += alertBuilder.alerts(
+            for: hits, message: message, in: export, exportIndex: index, file: file, ruleSet: ruleSet,
+            detectedAt: detectedAt)
+        let source = ScanRecord.Source(file: file, export: export)
+        for located in ruleErrors {
+            let error = located.error
+            result.records.append(
+                ScanRecord(
+                    kind: .ruleError, detectedAt: detectedAt, source: source, ruleID: error.ruleID,
+                    line: located.line, messageID: located.messageID,
+                    detail:
+                        "rule \(error.ruleID) stopped on the \(error.field.rawValue) of this message: \(error.detail) (PCRE2 \(error.code)); it may hold a match that was not reported"
+                ))
+        }
+        if let exhausted = budgetExhausted {
+            result.incomplete = true
+            result.records.append(
+                ScanRecord(
+                    kind: .scanIncomplete, detectedAt: detectedAt, source: source, ruleID: exhausted.ruleID,
+                    detail:
+                        "time budget of \(exhausted.budget) exhausted while running \(exhausted.ruleID); rules from there on did not run on this export"
+                ))
+        }
+        for note in export.notes {
+            let kind: ScanRecord.Kind = note.code == "scan-incomplete" ? .scanIncomplete : .note
+            if kind == .scanIncomplete { result.incomplete = true }
+            result.records.append(
+                ScanRecord(
+                    kind: kind, detectedAt: detectedAt, source: source, code: note.code, line: note.line,
+                    detail: note.message))
+        }
     }
 }
 

@@ -26,7 +26,7 @@ public enum WhatsAppTextParser {
     }
 
     /// A message whose header was found, before its body is read.
-    private struct Pending {
+    struct Pending {
         var line: Int
         var header: WhatsAppHeader
         /// End of the header line's content (no line break).
@@ -36,7 +36,7 @@ public enum WhatsAppTextParser {
     }
 
     /// Byte range and first line of text found before the first header.
-    private struct Unplaced {
+    struct Unplaced {
         var start: Int
         var end: Int
         var line: Int
@@ -45,7 +45,7 @@ public enum WhatsAppTextParser {
 
     /// End of the content of the line starting at `start` (before `\r\n`/`\n`) and start of the next line.
     @inline(__always)
-    private static func lineBounds(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> (contentEnd: Int, next: Int) {
+    static func lineBounds(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> (contentEnd: Int, next: Int) {
         var i = start
         let n = b.count
         while i < n && b[i] != WhatsAppBytes.lineFeed { i += 1 }
@@ -55,7 +55,7 @@ public enum WhatsAppTextParser {
     }
 
     /// The layout most of the first non-empty lines are in, or `nil` when the text is not an export.
-    private static func detectLayout(_ b: UnsafeBufferPointer<UInt8>, scanner: inout WhatsAppHeaderScanner)
+    static func detectLayout(_ b: UnsafeBufferPointer<UInt8>, scanner: inout WhatsAppHeaderScanner)
         -> WhatsAppLayout?
     {
         var counts: [WhatsAppLayout: Int] = [:]
@@ -92,14 +92,66 @@ public enum WhatsAppTextParser {
     static func parse(bytes b: UnsafeBufferPointer<UInt8>, fileName: String?) -> ParsedExport? {
         var scanner = WhatsAppHeaderScanner()
         guard let layout = detectLayout(b, scanner: &scanner) else { return nil }
+        var state = WhatsAppParseState(layout: layout)
+        let messages = parseChunk(b, firstLine: 1, survey: nil, state: &state, scanner: &scanner)
+        return state.export(messages: messages, fileName: fileName)
+    }
 
+    /// The layout of a text whose start is `b`: `b` must hold the whole text, or at least its
+    /// first `sampleLines` non-empty lines, complete.
+    static func detectLayout(_ b: UnsafeBufferPointer<UInt8>) -> WhatsAppLayout? {
+        var scanner = WhatsAppHeaderScanner()
+        return detectLayout(b, scanner: &scanner)
+    }
+
+    /// Whether `b` (complete lines) holds at least `sampleLines` non-empty lines, so that
+    /// `detectLayout` on it decides as it would on the whole text.
+    static func holdsLayoutSample(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var sampled = 0
+        var pos = 0
+        while pos < b.count && sampled < sampleLines {
+            let (contentEnd, next) = lineBounds(b, pos)
+            if !WhatsAppBytes.isBlank(b, pos, contentEnd) { sampled += 1 }
+            pos = next
+        }
+        return sampled >= sampleLines
+    }
+
+    /// Whether the line `b[start..<end]` (no line break) starts a message of `layout`.
+    static func startsMessage(
+        _ b: UnsafeBufferPointer<UInt8>, start: Int, end: Int, layout: WhatsAppLayout,
+        scanner: inout WhatsAppHeaderScanner
+    ) -> Bool {
+        var contentEnd = end
+        if contentEnd > start && b[contentEnd - 1] == WhatsAppBytes.carriageReturn { contentEnd -= 1 }
+        return scanner.scan(b, start: start, end: contentEnd)?.layout == layout
+    }
+
+    /// The sender candidate of a header line: the cleaned text before its first `": "`.
+    static func senderCandidate(_ b: UnsafeBufferPointer<UInt8>, header: WhatsAppHeader, lineEnd: Int) -> (
+        colon: Int?, name: String?
+    ) {
+        guard let colon = WhatsAppBytes.firstColonSpace(b, header.restStart, lineEnd) else { return (nil, nil) }
+        let name = cleanSender(WhatsAppBytes.string(b, header.restStart, colon, normalizeSpaces: true))
+        return (colon, name.isEmpty ? nil : name)
+    }
+
+    /// Parses the complete lines `b` of a text in `layout` (`state.layout`), the first of them
+    /// being line `firstLine` of the file, into messages. `b` must not cut a message: it starts at
+    /// the start of the file or at a header line, and ends at the end of the file or before one.
+    ///
+    /// - Parameter survey: the day/month order evidence and sender candidates of the whole file,
+    ///   gathered beforehand (streaming); `nil` when `b` is the whole file, which then decides both.
+    static func parseChunk(
+        _ b: UnsafeBufferPointer<UInt8>, firstLine: Int, survey: WhatsAppSurvey?, state: inout WhatsAppParseState,
+        scanner: inout WhatsAppHeaderScanner
+    ) -> [Message] {
+        let layout = state.layout
         // Pass 1: headers and the extent of each message.
         var pendings: [Pending] = []
         var unplaced: Unplaced?
-        var foreignHeaders = 0
-        var firstForeignLine: Int?
         var resolver = WhatsAppDateResolver()
-        var lineNumber = 0
+        var lineNumber = firstLine - 1
         var pos = 0
         while pos < b.count {
             lineNumber += 1
@@ -109,14 +161,14 @@ public enum WhatsAppTextParser {
             if let header, header.layout == layout {
                 pendings.append(
                     Pending(line: lineNumber, header: header, headerLineEnd: contentEnd, bodyEnd: contentEnd))
-                resolver.add(header.date, line: lineNumber)
+                if survey == nil { resolver.add(header.date, line: lineNumber) }
                 continue
             }
             guard !WhatsAppBytes.isBlank(b, pos, contentEnd) else { continue }
             if header != nil {
                 // A header of another layout (a pasted line): kept as text of the current message.
-                foreignHeaders += 1
-                if firstForeignLine == nil { firstForeignLine = lineNumber }
+                state.foreignHeaders += 1
+                if state.firstForeignLine == nil { state.firstForeignLine = lineNumber }
             }
             if pendings.isEmpty {
                 if unplaced == nil { unplaced = Unplaced(start: pos, end: contentEnd, line: lineNumber, count: 0) }
@@ -127,33 +179,26 @@ public enum WhatsAppTextParser {
             }
         }
 
-        let decision = resolver.decision
+        let decision = survey?.decision ?? resolver.decision
+        state.decision = decision
 
         // Pass 2: sender candidates (the text before the first `": "` of the header line).
         var colons: [Int?] = []
         var candidates: [String?] = []
-        var candidateCounts: [String: Int] = [:]
+        var localCounts: [String: Int] = [:]
         colons.reserveCapacity(pendings.count)
         candidates.reserveCapacity(pendings.count)
         for pending in pendings {
-            let colon = WhatsAppBytes.firstColonSpace(b, pending.header.restStart, pending.headerLineEnd)
-            var candidate: String?
-            if let colon {
-                let name = cleanSender(WhatsAppBytes.string(b, pending.header.restStart, colon, normalizeSpaces: true))
-                if !name.isEmpty {
-                    candidate = name
-                    candidateCounts[name, default: 0] += 1
-                }
-            }
+            let (colon, candidate) = senderCandidate(b, header: pending.header, lineEnd: pending.headerLineEnd)
+            if survey == nil, let candidate { localCounts[candidate, default: 0] += 1 }
             colons.append(colon)
             candidates.append(candidate)
         }
+        let candidateCounts = survey?.candidateCounts ?? localCounts
 
         // Pass 3: messages.
         var messages: [Message] = []
         messages.reserveCapacity(pendings.count + 1)
-        var notes: [ParseNote] = []
-        var participants = WhatsAppOrderedNames()
         var buffer: [UInt8] = []
 
         if let unplaced {
@@ -163,18 +208,12 @@ public enum WhatsAppTextParser {
                 Message(
                     line: unplaced.line, sent: "", sender: nil, text: String(decoding: buffer, as: UTF8.self),
                     kind: .text))
-            notes.append(
-                ParseNote(
-                    code: "unplaced-lines", line: unplaced.line,
-                    message:
-                        "\(unplaced.count) line(s) before the first message header; kept as one message without sender")
+            state.unplacedNote = ParseNote(
+                code: "unplaced-lines", line: unplaced.line,
+                message: "\(unplaced.count) line(s) before the first message header; kept as one message without sender"
             )
         }
 
-        var invalidClocks = 0
-        var firstInvalidClock: Int?
-        var unresolved = 0
-        var firstUnresolved: Int?
         for (index, pending) in pendings.enumerated() {
             let header = pending.header
             var sender: String?
@@ -196,18 +235,18 @@ public enum WhatsAppTextParser {
             let timestamp = WhatsAppDateResolver.timestamp(
                 header.date, header.time, order: decision.order, invalidClock: &invalidClock)
             if invalidClock {
-                invalidClocks += 1
-                if firstInvalidClock == nil { firstInvalidClock = pending.line }
+                state.invalidClocks += 1
+                if state.firstInvalidClock == nil { state.firstInvalidClock = pending.line }
             }
             if timestamp == nil {
-                unresolved += 1
-                if firstUnresolved == nil { firstUnresolved = pending.line }
+                state.unresolved += 1
+                if state.firstUnresolved == nil { state.firstUnresolved = pending.line }
             }
 
             let finalSender = classified.dropsSender ? nil : sender
-            if let finalSender { participants.insert(finalSender) }
+            if let finalSender { state.participants.insert(finalSender) }
             if classified.kind == .system {
-                for name in WhatsAppSystemLines.addedOrJoined(classified.text) { participants.insert(name) }
+                for name in WhatsAppSystemLines.addedOrJoined(classified.text) { state.participants.insert(name) }
             }
             messages.append(
                 Message(
@@ -221,40 +260,7 @@ public enum WhatsAppTextParser {
                     kind: classified.kind
                 ))
         }
-
-        if foreignHeaders > 0 {
-            notes.append(
-                ParseNote(
-                    code: "foreign-headers", line: firstForeignLine,
-                    message:
-                        "\(foreignHeaders) line(s) look like a header in another layout than \(layout); kept as text of the message before"
-                ))
-        }
-        if invalidClocks > 0 {
-            notes.append(
-                ParseNote(
-                    code: "invalid-12h-time", line: firstInvalidClock,
-                    message:
-                        "\(invalidClocks) header(s) carry AM/PM on an hour that is not a 12-hour one (e.g. 23:59 PM); the hour was taken as written"
-                ))
-        }
-        if unresolved > 0 {
-            notes.append(
-                ParseNote(
-                    code: "unresolved-date", line: firstUnresolved,
-                    message:
-                        "\(unresolved) header date(s) are not valid dates under \(decision.order.rawValue); their timestamp is left empty"
-                ))
-        }
-
-        return ParsedExport(
-            format: layout.format,
-            chat: WhatsAppChatName.from(fileName: fileName),
-            participants: participants.names,
-            messages: messages,
-            dateOrder: decision,
-            notes: notes
-        )
+        return messages
     }
 
     /// Whether the text before `": "` names a sender rather than being part of a system line

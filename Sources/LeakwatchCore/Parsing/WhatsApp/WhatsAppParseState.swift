@@ -1,0 +1,62 @@
+/// What parsing a WhatsApp text learns across all of its chunks: participants, the date order and
+/// the counts behind the parser's notes. One value follows a file from its first chunk to its last.
+struct WhatsAppParseState {
+    let layout: WhatsAppLayout
+    var participants = WhatsAppOrderedNames()
+    var decision = DateOrderDecision(
+        order: .dayMonthYear, certainty: .assumed, reason: "no dates in the file; assumed d/m/y")
+    var unplacedNote: ParseNote?
+    var foreignHeaders = 0
+    var firstForeignLine: Int?
+    var invalidClocks = 0
+    var firstInvalidClock: Int?
+    var unresolved = 0
+    var firstUnresolved: Int?
+
+    init(layout: WhatsAppLayout) {
+        self.layout = layout
+    }
+
+    /// The notes for the whole file, in the order the whole-file parser gives them.
+    var notes: [ParseNote] {
+        var notes: [ParseNote] = []
+        if let unplacedNote { notes.append(unplacedNote) }
+        if foreignHeaders > 0 {
+            notes.append(
+                ParseNote(
+                    code: "foreign-headers", line: firstForeignLine,
+                    message:
+                        "\(foreignHeaders) line(s) look like a header in another layout than \(layout); kept as text of the message before"
+                ))
+        }
+        if invalidClocks > 0 {
+            notes.append(
+                ParseNote(
+                    code: "invalid-12h-time", line: firstInvalidClock,
+                    message:
+                        "\(invalidClocks) header(s) carry AM/PM on an hour that is not a 12-hour one (e.g. 23:59 PM); the hour was taken as written"
+                ))
+        }
+        if unresolved > 0 {
+            notes.append(
+                ParseNote(
+                    code: "unresolved-date", line: firstUnresolved,
+                    message:
+                        "\(unresolved) header date(s) are not valid dates under \(decision.order.rawValue); their timestamp is left empty"
+                ))
+        }
+        return notes
+    }
+
+    /// The parsed export, holding `messages` (pass `[]` when the messages were handed out chunk by chunk).
+    func export(messages: [Message], fileName: String?) -> ParsedExport {
+        ParsedExport(
+            format: layout.format,
+            chat: WhatsAppChatName.from(fileName: fileName),
+            participants: participants.names,
+            messages: messages,
+            dateOrder: decision,
+            notes: notes
+        )
+    }
+}
