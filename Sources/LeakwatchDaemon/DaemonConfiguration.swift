@@ -20,8 +20,15 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var workers = ProcessInfo.processInfo.activeProcessorCount
     public var jit = true
     public var retention = Retention.keep
-    /// Exports larger than this are quarantined unread.
-    public var maxFileBytes = 256 << 20
+    /// Exports larger than this are quarantined unread. Text exports over `streamThreshold` are
+    /// streamed in chunks, so this bounds time, not memory.
+    public var maxFileBytes = 4 << 30
+    /// Zip, JSON and UTF-16 exports are read whole: larger ones are quarantined (`too-large`).
+    public var maxArchiveBytes = 512 << 20
+    /// Exports larger than this are streamed rather than read whole.
+    public var streamThreshold = 32 << 20
+    /// The chunk size for streamed exports.
+    public var chunkBytes = StreamingExportScanner.defaultChunkBytes
     /// Time all rules together may spend on one export.
     public var timeBudgetSeconds = 60.0
     public var spoolMaxBytes = 64 << 20
@@ -34,7 +41,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
 
     /// Settings that may be given in the file.
     static let keys: Set<String> = [
-        "drop-dir", "state-dir", "spool-dir", "rules", "workers", "jit", "retention", "max-file-size", "time-budget",
+        "drop-dir", "state-dir", "spool-dir", "rules", "workers", "jit", "retention", "max-file-size",
+        "max-archive-size", "stream-threshold", "time-budget",
         "spool-max-bytes", "spool-keep", "journal", "queue-capacity",
     ]
 
@@ -108,6 +116,12 @@ public struct DaemonConfiguration: Sendable, Hashable {
             case "max-file-size":
                 guard let size = value.string.flatMap(parseSize) else { throw fail("expected a size such as 256MiB") }
                 configuration.maxFileBytes = size
+            case "max-archive-size":
+                guard let size = value.string.flatMap(parseSize) else { throw fail("expected a size such as 512MiB") }
+                configuration.maxArchiveBytes = size
+            case "stream-threshold":
+                guard let size = value.string.flatMap(parseSize) else { throw fail("expected a size such as 32MiB") }
+                configuration.streamThreshold = size
             case "spool-max-bytes":
                 guard let size = value.string.flatMap(parseSize) else { throw fail("expected a size such as 64MiB") }
                 configuration.spoolMaxBytes = size

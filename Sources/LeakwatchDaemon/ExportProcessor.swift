@@ -105,16 +105,23 @@ public struct ExportProcessor: Sendable {
 
     /// Across filesystems: copy into work/ (fsync'ed), then unlink the original.
     private func copyClaim(source: String, name: String) -> String? {
-        guard
-            let bytes = try? FileReading.readFile(source, limit: configuration.maxFileBytes + 1, followSymlinks: false)
+        let input = open(source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard input >= 0 else { return nil }
+        defer { close(input) }
+        guard (try? FileReading.regularFileSize(fd: input, path: source, limit: configuration.maxFileBytes + 1)) != nil
         else { return nil }
         let temporary = paths.work + "/.claim-" + UUID().uuidString
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return nil }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        // Copied in blocks: an export may be gigabytes.
+        var copied = true
+        var reader = FileDescriptorByteSource(fd: input, path: source)
+        while copied, let block = try? reader.read(maxBytes: 1 << 20), !block.isEmpty {
+            copied = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == block.count
+        }
         let synced = fsync(fd) == 0
         close(fd)
-        guard written == bytes.count, synced, unlink(source) == 0,
+        guard copied, synced, unlink(source) == 0,
             case .success(let workName) = Self.renameUnique(from: temporary, toDirectory: paths.work, name: name)
         else {
             unlink(temporary)
@@ -149,24 +156,34 @@ public struct ExportProcessor: Sendable {
                 from: workPath, name: workName, code: "too-large",
                 detail: "\(info.st_size) bytes, over the limit of \(configuration.maxFileBytes)")
         }
-        let bytes: [UInt8]
-        do {
-            bytes = try FileReading.readAll(fd: fd, path: workPath, limit: configuration.maxFileBytes)
-            close(fd)
-        } catch {
-            close(fd)
-            return quarantine(from: workPath, name: workName, code: error.code.rawValue, detail: error.message)
-        }
-
         crash(at: .midScan)
         // The rule set this file started with is the one it finishes with, even across a reload.
         let ruleSet = rules.current
         let scanner = ExportScanner(
             ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(configuration.timeBudgetSeconds * 1000))),
             fingerprintKey: fingerprintKey)
-        let result = scanner.scan(
-            bytes, path: reportedPath, fileName: workName, scratch: scratch,
-            detectedAt: AlertFormatting.rfc3339(Date()))
+        let detectedAt = AlertFormatting.rfc3339(Date())
+        let result: ScanResult
+        if Int(info.st_size) > min(configuration.streamThreshold, configuration.maxArchiveBytes) {
+            // Large: streamed from the checked descriptor in chunks (zip and JSON are read whole,
+            // within `maxArchiveBytes`).
+            var source = FileDescriptorByteSource(fd: fd, path: workPath)
+            result = StreamingExportScanner(scanner: scanner, chunkBytes: configuration.chunkBytes).scan(
+                &source, path: reportedPath, fileName: workName, scratch: scratch, detectedAt: detectedAt,
+                wholeFileLimit: configuration.maxArchiveBytes)
+            close(fd)
+        } else {
+            let bytes: [UInt8]
+            do {
+                bytes = try FileReading.readAll(fd: fd, path: workPath, limit: configuration.maxFileBytes)
+                close(fd)
+            } catch {
+                close(fd)
+                return quarantine(from: workPath, name: workName, code: error.code.rawValue, detail: error.message)
+            }
+            result = scanner.scan(
+                bytes, path: reportedPath, fileName: workName, scratch: scratch, detectedAt: detectedAt)
+        }
         if let failure = result.failure {
             return quarantine(from: workPath, name: workName, code: failure.code.rawValue, detail: failure.message)
         }

@@ -22,16 +22,7 @@ public enum FileReading {
 
     /// Reads everything from an open descriptor of a regular file.
     public static func readAll(fd: Int32, path: String, limit: Int = Int.max) throws(LeakwatchError) -> [UInt8] {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw errnoError(.unreadable, "cannot stat", path) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw LeakwatchError(code: .notRegularFile, message: "not a regular file", path: path)
-        }
-        let size = Int(info.st_size)
-        guard size <= limit else {
-            throw LeakwatchError(
-                code: .tooLarge, message: "file is \(size) bytes, over the limit of \(limit)", path: path)
-        }
+        let size = try regularFileSize(fd: fd, path: path, limit: limit)
         var bytes = [UInt8](repeating: 0, count: size)
         var filled = 0
         while filled < size {
@@ -47,6 +38,22 @@ public enum FileReading {
         }
         if filled < size { bytes.removeLast(size - filled) }
         return bytes
+    }
+
+    /// The size of the regular file open as `fd`; throws when it is not a regular file or is
+    /// larger than `limit` bytes.
+    public static func regularFileSize(fd: Int32, path: String, limit: Int = Int.max) throws(LeakwatchError) -> Int {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw errnoError(.unreadable, "cannot stat", path) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw LeakwatchError(code: .notRegularFile, message: "not a regular file", path: path)
+        }
+        let size = Int(info.st_size)
+        guard size <= limit else {
+            throw LeakwatchError(
+                code: .tooLarge, message: "file is \(size) bytes, over the limit of \(limit)", path: path)
+        }
+        return size
     }
 
     /// Whether `path` is a directory (following symlinks).

@@ -2,27 +2,54 @@ import Foundation
 import LeakwatchCore
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Scans many files with a fixed number of workers, each with its own `MatchScratch`, and
 /// delivers results in input order. Used by `leakwatch scan`.
 public struct FileScanSession: Sendable {
     public let scanner: ExportScanner
     public var workers: Int
+    /// Larger files are not scanned. Text exports over `streamThreshold` are streamed, so this
+    /// bounds time, not memory.
     public var maxFileBytes: Int
+    /// Files over this size are streamed (`StreamingExportScanner`) rather than read whole.
+    public var streamThreshold: Int
+    /// Zip, JSON and UTF-16 exports are always read whole: larger ones are refused.
+    public var maxArchiveBytes: Int
+    /// The chunk size for streamed files.
+    public var chunkBytes: Int
 
     public init(
-        scanner: ExportScanner, workers: Int = ProcessInfo.processInfo.activeProcessorCount, maxFileBytes: Int = 2 << 30
+        scanner: ExportScanner, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+        maxFileBytes: Int = 64 << 30, streamThreshold: Int = 32 << 20, maxArchiveBytes: Int = 2 << 30,
+        chunkBytes: Int = StreamingExportScanner.defaultChunkBytes
     ) {
         self.scanner = scanner
         self.workers = max(1, workers)
         self.maxFileBytes = maxFileBytes
+        self.streamThreshold = streamThreshold
+        self.maxArchiveBytes = maxArchiveBytes
+        self.chunkBytes = chunkBytes
     }
 
     /// Reads and scans one file.
     public func scanFile(_ path: String, scratch: MatchScratch) -> ScanResult {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let detectedAt = AlertFormatting.rfc3339(Date())
-        do {
-            let bytes = try FileReading.readFile(path, limit: maxFileBytes)
+        do throws(LeakwatchError) {
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            guard fd >= 0 else { throw FileReading.errnoError(.unreadable, "cannot open", path) }
+            defer { close(fd) }
+            let size = try FileReading.regularFileSize(fd: fd, path: path, limit: maxFileBytes)
+            if size > min(streamThreshold, maxArchiveBytes) {
+                var source = FileDescriptorByteSource(fd: fd, path: path)
+                return StreamingExportScanner(scanner: scanner, chunkBytes: chunkBytes).scan(
+                    &source, path: path, fileName: name, scratch: scratch, detectedAt: detectedAt,
+                    wholeFileLimit: maxArchiveBytes)
+            }
+            let bytes = try FileReading.readAll(fd: fd, path: path, limit: maxFileBytes)
             return scanner.scan(bytes, path: path, fileName: name, scratch: scratch, detectedAt: detectedAt)
         } catch {
             var result = ScanResult(file: ScannedFile(path: path, sha256: ""))

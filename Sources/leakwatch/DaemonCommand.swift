@@ -44,6 +44,11 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-file-size"), help: "Larger exports are quarantined unread (e.g. 256MiB).")
     var maxFileSize: String?
 
+    @Option(
+        name: .customLong("max-archive-size"),
+        help: "Larger zip or JSON exports (read whole, unlike text) are quarantined unread (e.g. 512MiB).")
+    var maxArchiveSize: String?
+
     @Option(name: .customLong("time-budget"), help: "Seconds all rules may spend on one export.")
     var timeBudget: Double?
 
@@ -57,7 +62,10 @@ struct DaemonCommand: AsyncParsableCommand {
     var noJournal = false
 
     func validate() throws {
-        for (flag, value) in [("--max-file-size", maxFileSize), ("--spool-max-bytes", spoolMaxBytes)] {
+        for (flag, value) in [
+            ("--max-file-size", maxFileSize), ("--max-archive-size", maxArchiveSize),
+            ("--spool-max-bytes", spoolMaxBytes),
+        ] {
             if let value, DaemonConfiguration.parseSize(value) == nil {
                 throw ValidationError("\(flag): expected a size such as 64MiB, got '\(value)'")
             }
@@ -87,6 +95,7 @@ struct DaemonCommand: AsyncParsableCommand {
         if noJIT { configuration.jit = false }
         if let retention { configuration.retention = retention }
         if let size = maxFileSize.flatMap(DaemonConfiguration.parseSize) { configuration.maxFileBytes = size }
+        if let size = maxArchiveSize.flatMap(DaemonConfiguration.parseSize) { configuration.maxArchiveBytes = size }
         if let timeBudget { configuration.timeBudgetSeconds = timeBudget }
         if let size = spoolMaxBytes.flatMap(DaemonConfiguration.parseSize) { configuration.spoolMaxBytes = size }
         if let spoolKeep { configuration.spoolKeep = spoolKeep }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LeakwatchCore
+import LeakwatchDaemon
 import LeakwatchScan
 
 extension ColorChoice: ExpressibleByArgument {}
@@ -35,6 +36,31 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .customLong("time-budget"), help: "Seconds all rules may spend on one file.")
     var timeBudget: Double = 60
 
+    @Option(
+        name: .customLong("stream-threshold"),
+        help: "Text exports larger than this are streamed in chunks instead of read whole (e.g. 32MiB; 0: always).")
+    var streamThreshold: String?
+
+    @Option(
+        name: .customLong("chunk-size"), help: "Bytes of text parsed and matched at a time when streaming (e.g. 8MiB).")
+    var chunkSize: String?
+
+    @Option(
+        name: .customLong("max-archive-size"),
+        help: "Larger zip or JSON exports (always read whole) are refused (e.g. 2GiB).")
+    var maxArchiveSize: String?
+
+    func validate() throws {
+        for (flag, value) in [
+            ("--stream-threshold", streamThreshold), ("--chunk-size", chunkSize),
+            ("--max-archive-size", maxArchiveSize),
+        ] {
+            if let value, DaemonConfiguration.parseSize(value) == nil {
+                throw ValidationError("\(flag): expected a size such as 8MiB, got '\(value)'")
+            }
+        }
+    }
+
     func run() async throws {
         let ruleSet = try rules.loadOrExit()
         let keyPath = key ?? Self.defaultKeyPath()
@@ -50,6 +76,9 @@ struct ScanCommand: AsyncParsableCommand {
             fingerprintKey: fingerprintKey)
         var session = FileScanSession(scanner: scanner)
         if let workers { session.workers = workers }
+        if let size = streamThreshold.flatMap(DaemonConfiguration.parseSize) { session.streamThreshold = size }
+        if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { session.chunkBytes = max(1, size) }
+        if let size = maxArchiveSize.flatMap(DaemonConfiguration.parseSize) { session.maxArchiveBytes = size }
 
         let (files, expandErrors) = FileReading.expand(paths)
         var failed = !expandErrors.isEmpty
