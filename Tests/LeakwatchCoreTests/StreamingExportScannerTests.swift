@@ -110,4 +110,19 @@ import Testing
             wholeFileLimit: 10)
         #expect(refused.failure?.code == .tooLarge)
     }
+
+    @Test func theTimeBudgetStillAppliesAndIsRecorded() throws {
+        let bytes = try #require(Self.inputs.first { $0.name == "android-multiline" }).bytes
+        let scanner = ExportScanner(
+            ruleSet: try Self.rules(), budget: ScanBudget(time: .nanoseconds(1)), fingerprintKey: Self.key)
+        var source = MemoryByteSource(bytes)
+        let streamed = StreamingExportScanner(scanner: scanner, chunkBytes: 100).scan(
+            &source, path: "chat.txt", fileName: "chat.txt", scratch: try MatchScratch(), detectedAt: "t")
+        #expect(streamed.incomplete)
+        #expect(streamed.records.contains { $0.kind == .scanIncomplete })
+        // Parsing goes on: the summary still counts every message.
+        let whole = scanner.scan(
+            bytes, path: "chat.txt", fileName: "chat.txt", scratch: try MatchScratch(), detectedAt: "t")
+        #expect(streamed.exports == whole.exports)
+    }
 }

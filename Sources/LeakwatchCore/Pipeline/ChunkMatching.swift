@@ -4,7 +4,8 @@
 /// Messages wait until the `window` messages after them have arrived (rules with a
 /// `context.window` look that far); each match then runs over the waiting messages plus `window`
 /// messages on either side, and keeps only the hits and rule errors on the waiting ones. One time
-/// budget covers the whole export: once it runs out, nothing more is matched.
+/// budget covers the matching of the whole export (parsing between chunks does not count, as it
+/// does not for a whole file): once it runs out, nothing more is matched.
 struct ChunkMatching {
     let matcher: ExportMatcher
     let scratch: MatchScratch
@@ -25,7 +26,8 @@ struct ChunkMatching {
     private var pending: [Message] = []
     private var base = 0
     private var reported = 0
-    private var started: ContinuousClock.Instant?
+    /// Time spent matching so far: the budget counts matching only, as for a whole file.
+    private var spent: Duration = .zero
 
     init(matcher: ExportMatcher, scratch: MatchScratch, window: Int) {
         self.matcher = matcher
@@ -55,9 +57,9 @@ struct ChunkMatching {
         guard budgetExhausted == nil else { return }
         let sliceStart = max(base, reported - window)
         let slice = Array(pending[(sliceStart - base)...])
-        let startedAt = started ?? .now
-        started = startedAt
-        let report = matcher.match(slice, scratch: scratch, started: startedAt)
+        let now = ContinuousClock.now
+        let report = matcher.match(slice, scratch: scratch, started: now - spent)
+        spent += ContinuousClock.now - now
         let own = (reported - sliceStart)..<(ready - sliceStart)
         for var hit in report.hits where own.contains(hit.messageIndex) {
             let message = slice[hit.messageIndex]
