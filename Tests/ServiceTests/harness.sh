@@ -91,6 +91,12 @@ ns-boot)
     # Inside the namespace, before systemd: private mounts first (see the DANGER note).
     repo=${3:?repo}
     bin=${4:?binary}
+    # The checkout may itself live under /tmp, /var or /run, which are covered below: first make
+    # it visible at /mnt (a bind mount shares the same files with the host), and use that path.
+    mount --bind "$repo" /mnt
+    case "$scratch" in "$repo"/*) scratch=/mnt/${scratch#"$repo"/} ;; esac
+    case "$bin" in "$repo"/*) bin=/mnt/${bin#"$repo"/} ;; esac
+    repo=/mnt
     mount -t tmpfs tmpfs /tmp
     mount -t tmpfs tmpfs /var/tmp
     mount -t tmpfs tmpfs /run
