@@ -42,7 +42,7 @@ public struct DaemonConfiguration: Sendable, Hashable {
     /// Settings that may be given in the file.
     static let keys: Set<String> = [
         "drop-dir", "state-dir", "spool-dir", "rules", "workers", "jit", "retention", "max-file-size",
-        "max-archive-size", "stream-threshold", "time-budget",
+        "max-archive-size", "stream-threshold", "chunk-size", "time-budget",
         "spool-max-bytes", "spool-keep", "journal", "queue-capacity",
     ]
 
@@ -119,6 +119,11 @@ public struct DaemonConfiguration: Sendable, Hashable {
             case "max-archive-size":
                 guard let size = value.string.flatMap(parseSize) else { throw fail("expected a size such as 512MiB") }
                 configuration.maxArchiveBytes = size
+            case "chunk-size":
+                guard let size = value.string.flatMap(parseSize), size >= 1024 else {
+                    throw fail("expected a size of at least 1KiB, such as 4MiB")
+                }
+                configuration.chunkBytes = size
             case "stream-threshold":
                 guard let size = value.string.flatMap(parseSize) else { throw fail("expected a size such as 32MiB") }
                 configuration.streamThreshold = size

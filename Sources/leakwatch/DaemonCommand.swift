@@ -49,6 +49,15 @@ struct DaemonCommand: AsyncParsableCommand {
         help: "Larger zip or JSON exports (read whole, unlike text) are quarantined unread (e.g. 512MiB).")
     var maxArchiveSize: String?
 
+    @Option(name: .customLong("stream-threshold"), help: "Text exports larger than this are streamed in chunks.")
+    var streamThreshold: String?
+
+    @Option(name: .customLong("chunk-size"), help: "Chunk size for streamed exports (e.g. 4MiB).")
+    var chunkSize: String?
+
+    @Option(name: .customLong("queue-capacity"), help: "Names waiting for a worker before the watcher rescans instead.")
+    var queueCapacity: Int?
+
     @Option(name: .customLong("time-budget"), help: "Seconds all rules may spend on one export.")
     var timeBudget: Double?
 
@@ -64,7 +73,7 @@ struct DaemonCommand: AsyncParsableCommand {
     func validate() throws {
         for (flag, value) in [
             ("--max-file-size", maxFileSize), ("--max-archive-size", maxArchiveSize),
-            ("--spool-max-bytes", spoolMaxBytes),
+            ("--spool-max-bytes", spoolMaxBytes), ("--stream-threshold", streamThreshold), ("--chunk-size", chunkSize),
         ] {
             if let value, DaemonConfiguration.parseSize(value) == nil {
                 throw ValidationError("\(flag): expected a size such as 64MiB, got '\(value)'")
@@ -97,6 +106,9 @@ struct DaemonCommand: AsyncParsableCommand {
         if let size = maxFileSize.flatMap(DaemonConfiguration.parseSize) { configuration.maxFileBytes = size }
         if let size = maxArchiveSize.flatMap(DaemonConfiguration.parseSize) { configuration.maxArchiveBytes = size }
         if let timeBudget { configuration.timeBudgetSeconds = timeBudget }
+        if let size = streamThreshold.flatMap(DaemonConfiguration.parseSize) { configuration.streamThreshold = size }
+        if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { configuration.chunkBytes = max(1024, size) }
+        if let queueCapacity { configuration.queueCapacity = max(1, queueCapacity) }
         if let size = spoolMaxBytes.flatMap(DaemonConfiguration.parseSize) { configuration.spoolMaxBytes = size }
         if let spoolKeep { configuration.spoolKeep = spoolKeep }
         if noJournal { configuration.journal = false }

@@ -42,7 +42,8 @@ struct ScanCommand: AsyncParsableCommand {
     var streamThreshold: String?
 
     @Option(
-        name: .customLong("chunk-size"), help: "Bytes of text parsed and matched at a time when streaming (e.g. 8MiB).")
+        name: .customLong("chunk-size"),
+        help: "Bytes of text parsed and matched at a time when streaming (default 4MiB).")
     var chunkSize: String?
 
     @Option(

@@ -63,15 +63,23 @@ import Testing
 
     @Test(arguments: [
         ("bad YAML", "- id: x\n  title: [broken\n"),
-        ("bad pattern", DaemonControlTests.extraRule.replacingOccurrences(of: "'purple elephant'", with: "'purple (elephant'")),
-        ("failing example", DaemonControlTests.extraRule.replacingOccurrences(of: "['a grey elephant']", with: "['purple elephant']")),
+        (
+            "bad pattern",
+            DaemonControlTests.extraRule.replacingOccurrences(of: "'purple elephant'", with: "'purple (elephant'")
+        ),
+        (
+            "failing example",
+            DaemonControlTests.extraRule.replacingOccurrences(of: "['a grey elephant']", with: "['purple elephant']")
+        ),
     ])
     func aBrokenReloadKeepsTheOldRulesAndSaysWhy(what: String, brokenFile: String) throws {
         let daemon = try DaemonHarness()
         try daemon.startReady()
         try brokenFile.write(toFile: daemon.rules + "/local.yml", atomically: true, encoding: .utf8)
         #expect(try reload(daemon) == 1, "\(what)")
-        #expect(eventually { (daemon.notify.lastStatus ?? "").contains("reload rejected") }, "\(daemon.notify.lastStatus ?? "")")
+        #expect(
+            eventually { (daemon.notify.lastStatus ?? "").contains("reload rejected") },
+            "\(daemon.notify.lastStatus ?? "")")
         let afterReady = daemon.notify.messages.last { $0.contains("READY=1") }
         #expect(afterReady != nil)
         // Detection goes on with the old rules.
@@ -85,12 +93,12 @@ import Testing
         let daemon = try DaemonHarness()
         let config = daemon.root.appendingPathComponent("leakwatch.yml").path
         try """
-            drop-dir: /nonexistent/overridden
-            retention: delete
-            workers: 1
-            time-budget: 30
-            spool-keep: 3
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        drop-dir: /nonexistent/overridden
+        retention: delete
+        workers: 1
+        time-budget: 30
+        spool-keep: 3
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         try daemon.startReady(extraArguments: ["--config", config])
         try daemon.drop(sample: "notes-plain.txt")
         #expect(try eventually { try daemon.spoolAlertIDs().count == 8 })

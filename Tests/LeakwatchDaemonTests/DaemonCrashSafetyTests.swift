@@ -50,12 +50,14 @@ import Testing
     @Test func aTornLastLineIsSealedAtStart() throws {
         let daemon = try DaemonHarness()
         try FileManager.default.createDirectory(atPath: daemon.spoolDirectory, withIntermediateDirectories: true)
-        try Data("{\"schema\":\"leakwatch.alert.v1\",\"id\":\"half".utf8).write(to: URL(fileURLWithPath: daemon.spoolFile))
+        try Data("{\"schema\":\"leakwatch.alert.v1\",\"id\":\"half".utf8).write(
+            to: URL(fileURLWithPath: daemon.spoolFile))
         try daemon.startReady()
         try daemon.drop(sample: "notes-plain.txt")
         #expect(
             eventually {
-                ((try? String(contentsOfFile: daemon.spoolFile, encoding: .utf8)) ?? "").split(separator: "\n").count == 9
+                ((try? String(contentsOfFile: daemon.spoolFile, encoding: .utf8)) ?? "").split(separator: "\n").count
+                    == 9
             })
         let lines = try String(contentsOfFile: daemon.spoolFile, encoding: .utf8).split(separator: "\n")
         #expect(lines[0] == "{\"schema\":\"leakwatch.alert.v1\",\"id\":\"half")
@@ -80,7 +82,9 @@ import Testing
             #expect(text.hasSuffix("\n"))
             for line in text.split(separator: "\n") {
                 let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-                if object?["schema"] as? String == "leakwatch.alert.v1", let id = object?["id"] as? String { ids.append(id) }
+                if object?["schema"] as? String == "leakwatch.alert.v1", let id = object?["id"] as? String {
+                    ids.append(id)
+                }
             }
         }
         #expect(ids.count == 25)

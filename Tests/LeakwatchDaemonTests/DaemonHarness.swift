@@ -47,9 +47,12 @@ final class DaemonHarness: @unchecked Sendable {
         root = URL(fileURLWithPath: "/tmp").appendingPathComponent("leakwatch-daemon-\(UUID().uuidString)")
         try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
         notify = try NotifySocket(path: root.appendingPathComponent("notify.sock").path)
-        try FileManager.default.createDirectory(atPath: root.appendingPathComponent("rules").path, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: root.appendingPathComponent("rules").path, withIntermediateDirectories: true)
         if copyShippedRules {
-            for name in try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("rules").path) {
+            for name in try FileManager.default.contentsOfDirectory(
+                atPath: repository.appendingPathComponent("rules").path)
+            {
                 try FileManager.default.copyItem(
                     atPath: repository.appendingPathComponent("rules/\(name)").path, toPath: rules + "/" + name)
             }
@@ -150,7 +153,8 @@ final class NotifySocket: @unchecked Sendable {
 
     init(path: String) throws {
         self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        fd = socket(
+            AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -159,7 +163,9 @@ final class NotifySocket: @unchecked Sendable {
             raw.copyBytes(from: bytes)
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
     }

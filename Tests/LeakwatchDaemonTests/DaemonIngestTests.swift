@@ -67,7 +67,10 @@ import Testing
         }
         #expect(try eventually(timeout: .seconds(120)) { try daemon.spoolAlertIDs().count == 1000 })
         #expect(try Set(daemon.spoolAlertIDs()).count == 1000)
-        #expect(eventually { daemon.contents(of: daemon.drop).isEmpty && daemon.contents(of: daemon.state + "/work").isEmpty })
+        #expect(
+            eventually {
+                daemon.contents(of: daemon.drop).isEmpty && daemon.contents(of: daemon.state + "/work").isEmpty
+            })
         _ = daemon.stop()
     }
 
@@ -85,14 +88,17 @@ import Testing
         #expect(
             eventually {
                 Set(daemon.contents(of: quarantine)).isSuperset(of: [
-                    "passwd-link", "passwd-link.reason.json", "fifo", "fifo.reason.json", "subdir", "subdir.reason.json",
+                    "passwd-link", "passwd-link.reason.json", "fifo", "fifo.reason.json", "subdir",
+                    "subdir.reason.json",
                     "hardlink", "hardlink.reason.json",
                 ])
             }, "\(daemon.contents(of: quarantine)) \(daemon.log)")
         // The file with a newline in its name is an ordinary export.
         #expect(try eventually { try daemon.spoolAlertIDs().count == 1 })
-        let sidecar = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: quarantine + "/passwd-link.reason.json"))) as? [String: String]
+        let sidecar =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: quarantine + "/passwd-link.reason.json")))
+            as? [String: String]
         #expect(sidecar?["reason"] == "not-regular-file")
         #expect(sidecar?["detail"] == "a symbolic link")
         // The daemon is still alive and well.
@@ -108,12 +114,28 @@ import Testing
         try daemon.drop("bad.zip", contents: Data("PK\u{3}\u{4}garbage".utf8))
         let quarantine = daemon.state + "/quarantine"
         #expect(eventually { daemon.contents(of: quarantine).count == 4 }, "\(daemon.contents(of: quarantine))")
-        let big = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: quarantine + "/big.txt.reason.json"))) as? [String: String]
+        let big =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: quarantine + "/big.txt.reason.json"))) as? [String: String]
         #expect(big?["reason"] == "too-large")
-        let bad = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: quarantine + "/bad.zip.reason.json"))) as? [String: String]
+        let bad =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: quarantine + "/bad.zip.reason.json"))) as? [String: String]
         #expect(bad?["reason"] != nil)
         _ = daemon.stop()
+    }
+}
+
+@Suite(.serialized) struct DaemonStreamingTests {
+    @Test func streamedExportsGiveTheSameAlertsAsAWholeFileScan() throws {
+        let daemon = try DaemonHarness()
+        try daemon.startReady(extraArguments: ["--stream-threshold", "1KiB", "--chunk-size", "1KiB"])
+        let samples = ["whatsapp-android-shift.txt", "whatsapp-ios-briefing.txt", "notes-plain.txt"]
+        for sample in samples { try daemon.drop(sample: sample) }
+        let expected = try DaemonCrashSafetyTests.expectedIDs(for: samples, key: daemon.state + "/fingerprint.key")
+        #expect(expected.count == 25)
+        #expect(try eventually { try Set(daemon.spoolAlertIDs()) == expected }, "\(daemon.log)")
+        #expect(eventually { daemon.contents(of: daemon.state + "/done").count == 3 })
+        #expect(daemon.stop() == 0)
     }
 }

@@ -81,7 +81,9 @@ final class TestJournald {
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(Self.socket.utf8)) }
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         } == 0
     }
 
@@ -96,7 +98,9 @@ final class TestJournald {
     /// Entries matching `matches` (`FIELD=value` ...), as JSON objects.
     func entries(_ matches: [String]) -> [[String: Any]] {
         shell("journalctl --no-pager -o json " + matches.map { "'\($0)'" }.joined(separator: " ")).output
-            .split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
     }
 }
 
@@ -119,7 +123,8 @@ final class TestJournald {
         #expect(Set(alerts.compactMap { $0["LEAKWATCH_ALERT_ID"] as? String }) == spoolIDs)
         for entry in alerts {
             for field in [
-                "LEAKWATCH_RULE", "LEAKWATCH_CATEGORY", "LEAKWATCH_SEVERITY", "LEAKWATCH_SOURCE", "LEAKWATCH_SOURCE_SHA256",
+                "LEAKWATCH_RULE", "LEAKWATCH_CATEGORY", "LEAKWATCH_SEVERITY", "LEAKWATCH_SOURCE",
+                "LEAKWATCH_SOURCE_SHA256",
                 "LEAKWATCH_LINE", "LEAKWATCH_SENDER", "LEAKWATCH_SENT", "LEAKWATCH_FINGERPRINT",
             ] {
                 #expect(entry[field] != nil, "\(field) missing")
@@ -134,7 +139,8 @@ final class TestJournald {
         #expect(!raw.contains("LS6 2"))
 
         // A rejected reload is in the journal too.
-        try "- id: x\n  title: [broken\n".write(toFile: daemon.rules + "/zz-broken.yml", atomically: true, encoding: .utf8)
+        try "- id: x\n  title: [broken\n".write(
+            toFile: daemon.rules + "/zz-broken.yml", atomically: true, encoding: .utf8)
         kill(daemon.pid, SIGHUP)
         let rejected = ["MESSAGE_ID=f0abbbc654b04b83b6f820b68b8e99a4", "_PID=\(daemon.pid)"]
         #expect(eventually(timeout: .seconds(20)) { !journald.entries(rejected).isEmpty })

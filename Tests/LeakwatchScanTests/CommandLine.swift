@@ -30,13 +30,14 @@ enum CommandLine {
         let process = Process()
         if denyWriteExecute {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
-                "python3", "-c",
-                "import ctypes, os, sys\n"
-                    + "if ctypes.CDLL(None).prctl(65, 1, 0, 0, 0) != 0: sys.exit(77)\n"
-                    + "os.execv(sys.argv[1], sys.argv[1:])",
-                executable.path,
-            ] + arguments
+            process.arguments =
+                [
+                    "python3", "-c",
+                    "import ctypes, os, sys\n"
+                        + "if ctypes.CDLL(None).prctl(65, 1, 0, 0, 0) != 0: sys.exit(77)\n"
+                        + "os.execv(sys.argv[1], sys.argv[1:])",
+                    executable.path,
+                ] + arguments
         } else {
             process.executableURL = executable
             process.arguments = arguments

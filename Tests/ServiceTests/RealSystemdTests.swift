@@ -17,7 +17,8 @@ import Testing
         "stopping": "90a6b3b7eb4d496093ddcf738fcd9107", "rules-loaded": "a80b9d02975044aeb4c5c55b68c3e254",
         "rules-rejected": "f0abbbc654b04b83b6f820b68b8e99a4", "file-processed": "d5880b6dcfbb41e9a650410ce7747515",
         "file-quarantined": "8b304acfedb149159786725de378f30c", "error": "a8f15836fc844478803cb6a4a7bc3dc3",
-        "journal-unavailable": "d161a1c2f7d743fda7be3bf88c679053", "scan-incomplete": "8435842e5c3a4e958fd096c8a60031ea",
+        "journal-unavailable": "d161a1c2f7d743fda7be3bf88c679053",
+        "scan-incomplete": "8435842e5c3a4e958fd096c8a60031ea",
         "rule-error": "07d973fd8b6844db828bdc2c8e832060",
     ]
     /// systemd's "Started UNIT" (job done) message.
@@ -130,7 +131,8 @@ final class Session {
     }
 
     func show(_ property: String) -> String {
-        ns(["systemctl", "show", "-P", property, "leakwatch.service"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        ns(["systemctl", "show", "-P", property, "leakwatch.service"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 
     func journal() -> [JournalEntry] {
@@ -206,7 +208,9 @@ final class Session {
         #expect(daemonStarted != nil, "no 'started' entry:\n\(logTail())")
         #expect(jobDone != nil, "no 'Started leakwatch.service' entry:\n\(logTail())")
         if let daemonStarted, let jobDone {
-            #expect(daemonStarted.monotonic < jobDone.monotonic, "systemd reported the unit started before the daemon was ready")
+            #expect(
+                daemonStarted.monotonic < jobDone.monotonic,
+                "systemd reported the unit started before the daemon was ready")
         }
     }
 
@@ -215,8 +219,11 @@ final class Session {
     func dropAndAlert() throws {
         let sample = Shell.repository.appendingPathComponent("samples/whatsapp-ios-briefing.txt").path
         let oracle = Shell.run(
-            [binary, "scan", "--rules", Shell.repository.appendingPathComponent("rules").path, "--key", scratch + "/oracle.key",
-             "--format", "json", sample], seconds: 60)
+            [
+                binary, "scan", "--rules", Shell.repository.appendingPathComponent("rules").path, "--key",
+                scratch + "/oracle.key",
+                "--format", "json", sample,
+            ], seconds: 60)
         try #require(oracle.status == 1, "leakwatch scan of the sample should find alerts: \(oracle)")
         let expected = Shell.jsonLines(oracle.stdout).map { "\(Session.ruleID($0))@\(Session.line($0))" }.sorted()
         try #require(!expected.isEmpty)
@@ -254,17 +261,20 @@ final class Session {
         var journalAlerts: [JournalEntry] = []
         _ = Shell.waitUntil(seconds: 15) {
             journalAlerts = journal().filter {
-                $0.messageID == RealSystemdTests.messageIDs["alert"] && ($0["LEAKWATCH_SOURCE"] ?? "").hasSuffix("/" + name)
+                $0.messageID == RealSystemdTests.messageIDs["alert"]
+                    && ($0["LEAKWATCH_SOURCE"] ?? "").hasSuffix("/" + name)
             }
             return journalAlerts.count >= expected.count
         }
-        #expect(journalAlerts.map { "\($0["LEAKWATCH_RULE"] ?? "")@\($0["LEAKWATCH_LINE"] ?? "")" }.sorted() == expected)
+        #expect(
+            journalAlerts.map { "\($0["LEAKWATCH_RULE"] ?? "")@\($0["LEAKWATCH_LINE"] ?? "")" }.sorted() == expected)
         for entry in journalAlerts {
             let missing = RealSystemdTests.alertFields.filter { entry[$0] == nil }
             #expect(missing.isEmpty, "alert entry lacks \(missing): \(entry.fields)")
         }
         #expect(
-            Set(journalAlerts.compactMap { $0["LEAKWATCH_ALERT_ID"] }) == Set(alerts.compactMap { $0["id"] as? String }),
+            Set(journalAlerts.compactMap { $0["LEAKWATCH_ALERT_ID"] })
+                == Set(alerts.compactMap { $0["id"] as? String }),
             "journal and spool disagree on alert ids")
         let processed = Shell.waitUntil(seconds: 10) {
             journal().contains {
@@ -274,9 +284,14 @@ final class Session {
         #expect(processed, "no file-processed entry for \(name)")
 
         // journalctl -x explains the alert from the installed catalog.
-        let explained = ns(["journalctl", "-x", "-u", "leakwatch.service", "--no-pager", "MESSAGE_ID=" + RealSystemdTests.messageIDs["alert"]!])
+        let explained = ns([
+            "journalctl", "-x", "-u", "leakwatch.service", "--no-pager",
+            "MESSAGE_ID=" + RealSystemdTests.messageIDs["alert"]!,
+        ])
         if let first = journalAlerts.first?["LEAKWATCH_RULE"] {
-            #expect(explained.stdout.contains("leakwatch alert: \(first) ("), "journalctl -x: \(explained.stdout.prefix(2000))")
+            #expect(
+                explained.stdout.contains("leakwatch alert: \(first) ("),
+                "journalctl -x: \(explained.stdout.prefix(2000))")
         }
 
         // The export left the drop directory for done/ (retention keep); the spool is 0640 leakwatch.
@@ -295,7 +310,8 @@ final class Session {
     func reloads() throws {
         let mainPID = show("MainPID")
         let writeCanary = ns(
-            ["bash", "-c", "cat > /etc/leakwatch/rules.d/zz-service-test-canary.yml"], input: RealSystemdTests.canaryRule)
+            ["bash", "-c", "cat > /etc/leakwatch/rules.d/zz-service-test-canary.yml"],
+            input: RealSystemdTests.canaryRule)
         try #require(writeCanary.status == 0, "\(writeCanary)")
         let good = ns(["systemctl", "reload", "leakwatch.service"], seconds: 90)
         #expect(good.status == 0, "reload with a good rule: \(good)\n\(logTail())")
@@ -308,7 +324,8 @@ final class Session {
         #expect(first.contains { Session.ruleID($0) == "service-test.canary" }, "canary rule not live:\n\(logTail())")
 
         let writeBroken = ns(
-            ["bash", "-c", "cat > /etc/leakwatch/rules.d/zz-service-test-broken.yml"], input: RealSystemdTests.brokenRule)
+            ["bash", "-c", "cat > /etc/leakwatch/rules.d/zz-service-test-broken.yml"],
+            input: RealSystemdTests.brokenRule)
         try #require(writeBroken.status == 0, "\(writeBroken)")
         let bad = ns(["systemctl", "reload", "leakwatch.service"], seconds: 90)
         #expect(bad.status != 0, "reload with a broken rule succeeded: \(bad)")
@@ -317,7 +334,9 @@ final class Session {
         let statusText = show("StatusText")
         #expect(statusText.contains("rejected"), "StatusText: \(statusText)")
         #expect(
-            journal().contains { $0.messageID == RealSystemdTests.messageIDs["rules-rejected"] && $0["LEAKWATCH_PROBLEM"] != nil },
+            journal().contains {
+                $0.messageID == RealSystemdTests.messageIDs["rules-rejected"] && $0["LEAKWATCH_PROBLEM"] != nil
+            },
             "no rules-rejected entry with LEAKWATCH_PROBLEM")
         // The old rules (with the canary) are still the ones scanning.
         try dropFromHost("canary-2.txt", RealSystemdTests.canaryExport(2))
@@ -348,16 +367,18 @@ final class Session {
         // mounts are read-only), and the daemon's user cannot see into /root.
         let outside = scratch + "/written-from-the-service"
         let probe = ns(
-            ["nsenter", "-t", pid, "-m", "bash", "-c",
-             """
-             for p in '\(outside)' /etc/leakwatch/probe /etc/leakwatch/rules.d/probe /usr/share/leakwatch/probe /var/lib/probe; do
-               if : > "$p" 2>/dev/null; then echo "WROTE $p"; rm -f "$p"; else echo "denied $p"; fi
-             done
-             if : > /var/lib/leakwatch/probe; then echo "state ok"; rm -f /var/lib/leakwatch/probe; fi
-             if : > /var/log/leakwatch/probe; then echo "spool ok"; rm -f /var/log/leakwatch/probe; fi
-             echo "root entries: $(ls -A /root | wc -l)"
-             setpriv --reuid=leakwatch --regid=leakwatch --clear-groups ls /root >/dev/null 2>&1 && echo "HOME READABLE" || echo "home denied"
-             """])
+            [
+                "nsenter", "-t", pid, "-m", "bash", "-c",
+                """
+                for p in '\(outside)' /etc/leakwatch/probe /etc/leakwatch/rules.d/probe /usr/share/leakwatch/probe /var/lib/probe; do
+                  if : > "$p" 2>/dev/null; then echo "WROTE $p"; rm -f "$p"; else echo "denied $p"; fi
+                done
+                if : > /var/lib/leakwatch/probe; then echo "state ok"; rm -f /var/lib/leakwatch/probe; fi
+                if : > /var/log/leakwatch/probe; then echo "spool ok"; rm -f /var/log/leakwatch/probe; fi
+                echo "root entries: $(ls -A /root | wc -l)"
+                setpriv --reuid=leakwatch --regid=leakwatch --clear-groups ls /root >/dev/null 2>&1 && echo "HOME READABLE" || echo "home denied"
+                """,
+            ])
         #expect(probe.status == 0, "\(probe)")
         #expect(!probe.stdout.contains("WROTE"), "\(probe.stdout)")
         #expect(probe.stdout.contains("denied \(outside)"), "\(probe.stdout)")

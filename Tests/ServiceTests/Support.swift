@@ -8,8 +8,10 @@ import Foundation
 enum Shell {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let harness = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("harness.sh")
-        .path
+    static let harness = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "harness.sh"
+    )
+    .path
     /// Scratch space shared with the namespace (NOT /tmp: the namespace has its own).
     static let scratchRoot = repository.appendingPathComponent(".build/service-test").path
 
@@ -167,15 +169,18 @@ enum PosixACL {
     }
 
     /// `getxattr(2)`, which the Glibc module does not export (it lives in <sys/xattr.h>).
-    private typealias GetXattr = @convention(c) (
-        UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer?, Int
-    ) -> Int
+    private typealias GetXattr =
+        @convention(c) (
+            UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer?, Int
+        ) -> Int
 
     static func defaultACL(of path: String) -> [Entry]? {
         guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "getxattr") else { return nil }
         let getxattr = unsafeBitCast(symbol, to: GetXattr.self)
         var buffer = [UInt8](repeating: 0, count: 1024)
-        let size = buffer.withUnsafeMutableBytes { getxattr(path, "system.posix_acl_default", $0.baseAddress, $0.count) }
+        let size = buffer.withUnsafeMutableBytes {
+            getxattr(path, "system.posix_acl_default", $0.baseAddress, $0.count)
+        }
         guard size >= 4 else { return nil }
         var entries: [Entry] = []
         var offset = 4

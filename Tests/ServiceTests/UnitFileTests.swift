@@ -71,9 +71,11 @@ import Testing
         }
         let root = Shell.scratchRoot + "/catalog-root"
         try? FileManager.default.removeItem(atPath: root)
-        try FileManager.default.createDirectory(atPath: root + "/usr/lib/systemd/catalog", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: root + "/usr/lib/systemd/catalog", withIntermediateDirectories: true)
         try FileManager.default.copyItem(
-            atPath: Self.systemdDirectory + "/leakwatch.catalog", toPath: root + "/usr/lib/systemd/catalog/leakwatch.catalog")
+            atPath: Self.systemdDirectory + "/leakwatch.catalog",
+            toPath: root + "/usr/lib/systemd/catalog/leakwatch.catalog")
         let update = Shell.run(["journalctl", "--root=\(root)", "--update-catalog"])
         #expect(update.status == 0, "\(update)")
         #expect(update.stderr.isEmpty, "\(update)")

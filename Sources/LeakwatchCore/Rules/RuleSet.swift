@@ -24,4 +24,3 @@ public final class RuleSet: Sendable {
     /// The rule with `id`, if loaded.
     public func rule(id: String) -> CompiledRule? { rules.first { $0.id == id } }
 }
-
