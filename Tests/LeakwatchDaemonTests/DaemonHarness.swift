@@ -117,9 +117,10 @@ final class DaemonHarness: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: stderrFile, encoding: .utf8)) ?? "" }
 
-    /// Writes a file elsewhere and renames it into the drop directory (as an SFTP upload would).
+    /// Writes a file under a hidden name and renames it into place (as an SFTP upload would).
     func drop(_ name: String, contents: Data) throws {
-        let staging = root.appendingPathComponent("staging-\(UUID().uuidString)").path
+        // Hidden names are ignored by the daemon until renamed, like an upload in progress.
+        let staging = drop + "/.staging-\(UUID().uuidString)"
         try contents.write(to: URL(fileURLWithPath: staging))
         guard rename(staging, drop + "/" + name) == 0 else { throw POSIXError(.EIO) }
     }

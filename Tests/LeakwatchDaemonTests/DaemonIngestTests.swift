@@ -139,3 +139,23 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 }
+
+@Suite(.serialized) struct DaemonCrossFilesystemTests {
+    @Test(.enabled(if: getuid() == 0, "needs root to mount a tmpfs as the drop directory"))
+    func aDropDirectoryOnAnotherFilesystemIsClaimedByCopyAndFsync() throws {
+        let daemon = try DaemonHarness()
+        try FileManager.default.createDirectory(atPath: daemon.drop, withIntermediateDirectories: true)
+        guard mount("tmpfs", daemon.drop, "tmpfs", 0, "size=8m,mode=0770") == 0 else {
+            print("skipped: cannot mount a tmpfs here")
+            return
+        }
+        defer { umount2(daemon.drop, Int32(MNT_DETACH)) }
+        try daemon.startReady()
+        try daemon.drop(sample: "whatsapp-android-shift.txt")
+        #expect(try eventually { try daemon.spoolAlertIDs().count == 8 }, "\(daemon.log)")
+        #expect(eventually { daemon.contents(of: daemon.state + "/done") == ["whatsapp-android-shift.txt"] })
+        #expect(daemon.contents(of: daemon.drop).isEmpty)
+        #expect(daemon.contents(of: daemon.state + "/work").isEmpty)
+        #expect(daemon.stop() == 0)
+    }
+}
