@@ -62,18 +62,32 @@ public struct FileScanSession: Sendable {
     /// the order of `paths`, as soon as that file and all before it are done.
     public func run(_ paths: [String], deliver: (Int, ScanResult) -> Void) async {
         let next = WorkCounter()
-        await withTaskGroup(of: [(Int, ScanResult)].self) { group in
+        await withTaskGroup(of: Void.self) { group in
             // Workers pull indices; results are reordered below.
             let results = ResultBuffer()
             for _ in 0..<min(workers, max(1, paths.count)) {
                 group.addTask {
-                    guard let scratch = try? MatchScratch(budget: scanner.matcher.budget) else { return [] }
+                    let scratch: MatchScratch?
+                    let scratchError: LeakwatchError?
+                    do throws(LeakwatchError) {
+                        scratch = try MatchScratch(budget: scanner.matcher.budget)
+                        scratchError = nil
+                    } catch {
+                        scratch = nil
+                        scratchError = error
+                    }
                     while true {
                         let index = next.take()
                         guard index < paths.count else { break }
-                        results.put(index, scanFile(paths[index], scratch: scratch))
+                        if let scratch {
+                            results.put(index, scanFile(paths[index], scratch: scratch))
+                        } else {
+                            // Every file still gets a result, so delivery never waits forever.
+                            var failed = ScanResult(file: ScannedFile(path: paths[index], sha256: ""))
+                            failed.failure = scratchError
+                            results.put(index, failed)
+                        }
                     }
-                    return []
                 }
             }
             var nextToDeliver = 0
@@ -82,7 +96,7 @@ public struct FileScanSession: Sendable {
                     deliver(nextToDeliver, result)
                     nextToDeliver += 1
                 } else {
-                    await results.waitForChange()
+                    await results.waitFor(nextToDeliver)
                 }
             }
             for await _ in group {}
@@ -92,17 +106,20 @@ public struct FileScanSession: Sendable {
 
 /// Results waiting to be delivered in order.
 ///
-/// `@unchecked Sendable`: every access to `storage` and `waiters` happens under `lock`.
+/// `@unchecked Sendable`: every access to `storage`, `waiter` and `waitingFor` happens under `lock`.
 final class ResultBuffer: @unchecked Sendable {
     private let lock = Mutex<Void>(())
     private var storage: [Int: ScanResult] = [:]
     private var waiter: CheckedContinuation<Void, Never>?
+    private var waitingFor: Int?
 
     func put(_ index: Int, _ result: ScanResult) {
         let resumed: CheckedContinuation<Void, Never>? = lock.withLock { _ in
             storage[index] = result
-            defer { waiter = nil }
-            return waiter
+            guard index == waitingFor, let waiting = waiter else { return nil }
+            waiter = nil
+            waitingFor = nil
+            return waiting
         }
         resumed?.resume()
     }
@@ -111,11 +128,13 @@ final class ResultBuffer: @unchecked Sendable {
         lock.withLock { _ in storage.removeValue(forKey: index) }
     }
 
-    func waitForChange() async {
+    /// Returns once the result for `index` is there (at once if it already is).
+    func waitFor(_ index: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow: Bool = lock.withLock { _ in
-                if storage.isEmpty {
+                if storage[index] == nil {
                     waiter = continuation
+                    waitingFor = index
                     return false
                 }
                 return true

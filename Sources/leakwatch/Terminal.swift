@@ -13,7 +13,8 @@ enum Terminal {
         case .always: true
         case .never: false
         case .auto:
-            stdoutIsTerminal && getenv("NO_COLOR") == nil && String(cString: getenv("TERM") ?? strdup("")) != "dumb"
+            stdoutIsTerminal && getenv("NO_COLOR") == nil
+                && (getenv("TERM").map { String(cString: $0) } ?? "") != "dumb"
         }
     }
 
