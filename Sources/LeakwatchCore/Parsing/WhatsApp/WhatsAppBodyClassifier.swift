@@ -23,7 +23,9 @@ enum WhatsAppBodyClassifier {
     {
         guard hasSender else { return WhatsAppClassifiedBody(kind: .system, text: body) }
         var text = body
-        if text.hasSuffix(">") {
+        // Byte checks below are necessary conditions of the `Character` checks they guard: they
+        // only skip work whose answer is already known (see `WhatsAppUTF8`).
+        if text.utf8.last == UInt8(ascii: ">"), text.hasSuffix(">") {
             for marker in WhatsAppPhrases.editedMarkers where text.hasSuffix(marker) {
                 text = String(trimmed(text.dropLast(marker.count)))
                 break
@@ -31,7 +33,7 @@ enum WhatsAppBodyClassifier {
         }
         guard !text.isEmpty else { return WhatsAppClassifiedBody(kind: .text, text: text) }
 
-        let newline = text.firstIndex(of: "\n")
+        let newline = WhatsAppUTF8.firstNewline(in: text)
         let firstLine = newline.map { text[..<$0] } ?? text[...]
         let rest = newline.map { String(text[text.index(after: $0)...]) } ?? ""
         // Long first lines are ordinary messages: skip the phrase lookups.
@@ -41,9 +43,14 @@ enum WhatsAppBodyClassifier {
         if rest.isEmpty, WhatsAppPhrases.deleted.contains(key) {
             return WhatsAppClassifiedBody(kind: .deleted, text: text)
         }
-        if let poll = poll(firstLine, rest: rest, text: text) { return poll }
-        if let attached = iosAttachment(firstLine, rest: rest) { return attached }
-        if let attached = androidAttachment(firstLine, rest: rest) { return attached }
+        let lastByte = firstLine.utf8.last
+        if let first = firstLine.utf8.first, WhatsAppPhrases.pollHeaderFirstBytes.contains(first),
+            let poll = poll(firstLine, rest: rest, text: text)
+        {
+            return poll
+        }
+        if lastByte == UInt8(ascii: ">"), let attached = iosAttachment(firstLine, rest: rest) { return attached }
+        if lastByte == UInt8(ascii: ")"), let attached = androidAttachment(firstLine, rest: rest) { return attached }
         if let omitted = omitted(firstLine, key: key, rest: rest, lastMarkOffset: lastMarkOffset) { return omitted }
         if let location = location(firstLine, key: key, text: text) { return location }
         if leadingMark || isEncryptionNotice(key), WhatsAppSystemLines.looksLikeSystem(key) {
@@ -54,6 +61,7 @@ enum WhatsAppBodyClassifier {
 
     /// Lowercased, trimmed, without a final full stop: the form phrase tables use.
     static func phraseKey(_ line: Substring) -> String {
+        if let key = WhatsAppUTF8.asciiPhraseKey(line) { return key }
         var key = trimmed(line)
         while let last = key.last, last == "." || last == "。" { key = key.dropLast() }
         return key.lowercased()
@@ -74,7 +82,8 @@ enum WhatsAppBodyClassifier {
     }
 
     private static func isEncryptionNotice(_ key: String) -> Bool {
-        key.hasPrefix("messages and calls are end-to-end encrypted")
+        guard key.utf8.first == UInt8(ascii: "m") else { return false }
+        return key.hasPrefix("messages and calls are end-to-end encrypted")
             || key.hasPrefix("messages to this group are now secured")
             || key.hasPrefix("messages you send to this")
     }
@@ -131,7 +140,7 @@ enum WhatsAppBodyClassifier {
     private static func omitted(_ firstLine: Substring, key: String, rest: String, lastMarkOffset: Int?)
         -> WhatsAppClassifiedBody?
     {
-        if firstLine.hasPrefix("<"), firstLine.hasSuffix(">") {
+        if firstLine.utf8.first == UInt8(ascii: "<"), firstLine.hasPrefix("<"), firstLine.hasSuffix(">") {
             let isKnown = WhatsAppPhrases.androidOmitted.contains(key)
             let looksLikeMedia =
                 !firstLine.contains(":") && ["medi", "медиа", "медіа", "mídia", "média"].contains { key.contains($0) }
@@ -173,7 +182,7 @@ enum WhatsAppBodyClassifier {
         if WhatsAppPhrases.liveLocation.contains(key) {
             return WhatsAppClassifiedBody(kind: .location, text: text, location: Location(text: text))
         }
-        if let colon = labelColon(firstLine) {
+        if WhatsAppUTF8.containsColonSpace(firstLine), let colon = labelColon(firstLine) {
             let url = trimmed(firstLine[firstLine.index(colon, offsetBy: 2)...])
             if isMapURL(url) {
                 let (lat, lon) = coordinates(in: url)
@@ -185,7 +194,7 @@ enum WhatsAppBodyClassifier {
             }
         }
         // Android venue: `Name\nAddress\nhttps://foursquare.com/v/...`.
-        if let lastNewline = text.lastIndex(of: "\n") {
+        if let lastNewline = WhatsAppUTF8.lastNewline(in: text) {
             let lastLine = trimmed(text[text.index(after: lastNewline)...])
             if lastLine.hasPrefix("https://foursquare.com/v/") {
                 return WhatsAppClassifiedBody(kind: .location, text: text, location: Location(text: text))

@@ -97,10 +97,29 @@ enum WhatsAppBytes {
     static func string(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, normalizeSpaces: Bool = false)
         -> String
     {
+        if !holdsMarkOrSpaceLead(b, start, end, normalizeSpaces: normalizeSpaces) {
+            // Nothing to strip or normalise: `appendStripped` would copy the bytes as they are.
+            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(end - start)
         appendStripped(b, start, end, into: &out, normalizeSpaces: normalizeSpaces)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether `b[start..<end]` holds a byte that can start a mark (U+200E... start with 0xE2,
+    /// U+FEFF with 0xEF, U+061C with 0xD8) or, with `normalizeSpaces`, a multi-byte space (0xC2,
+    /// 0xE2). Without one, `appendStripped` copies the bytes unchanged.
+    static func holdsMarkOrSpaceLead(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, normalizeSpaces: Bool)
+        -> Bool
+    {
+        var i = start
+        while i < end {
+            let byte = b[i]
+            if byte == 0xE2 || byte == 0xEF || byte == 0xD8 || (normalizeSpaces && byte == 0xC2) { return true }
+            i += 1
+        }
+        return false
     }
 
     /// Offset of the first `": "` (or a `:` ending the range) in `b[start..<end]`.

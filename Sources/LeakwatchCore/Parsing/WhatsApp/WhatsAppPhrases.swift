@@ -194,6 +194,8 @@ enum WhatsAppPhrases {
     static let pollHeaders = [
         "POLL:", "UMFRAGE:", "SONDAGE :", "SONDAGE:", "ENCUESTA:", "SONDAGGIO:", "ENQUETE:", "ОПРОС:",
     ]
+    /// The first UTF-8 byte of each poll header: a line starting with another byte is no poll.
+    static let pollHeaderFirstBytes: Set<UInt8> = Set(pollHeaders.compactMap { $0.utf8.first })
     static let pollOptions = ["OPTION:", "OPTION :", "OPCIÓN:", "OPZIONE:", "OPÇÃO:", "ВАРИАНТ:"]
 
     /// Fragments that mark a line as written by the app (lowercased): used for lines whose text

@@ -132,7 +132,9 @@ public enum WhatsAppTextParser {
         colon: Int?, name: String?
     ) {
         guard let colon = WhatsAppBytes.firstColonSpace(b, header.restStart, lineEnd) else { return (nil, nil) }
-        let name = cleanSender(WhatsAppBytes.string(b, header.restStart, colon, normalizeSpaces: true))
+        let name =
+            asciiSender(b, header.restStart, colon)
+            ?? cleanSender(WhatsAppBytes.string(b, header.restStart, colon, normalizeSpaces: true))
         return (colon, name.isEmpty ? nil : name)
     }
 
@@ -272,6 +274,21 @@ public enum WhatsAppTextParser {
         return !WhatsAppSystemLines.looksLikeSystem(" " + candidate.lowercased() + " ")
     }
 
+    /// `cleanSender` of the bytes `b[start..<end]` when they are all ASCII (no marks, no special
+    /// spaces, one byte per `Character` but for `\r\n`); `nil` otherwise.
+    static func asciiSender(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String? {
+        var i = start
+        while i < end {
+            if b[i] >= 0x80 { return nil }
+            i += 1
+        }
+        var name = WhatsAppUTF8.asciiTrimmed(b, start, end)
+        if name.start < name.end && b[name.start] == UInt8(ascii: "~") {
+            name = WhatsAppUTF8.asciiTrimmed(b, name.start + 1, name.end)
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: b[name.start..<name.end]), as: UTF8.self)
+    }
+
     /// `~ Name` (unsaved contact) → `Name`; surrounding spaces removed.
     private static func cleanSender(_ raw: String) -> String {
         var name = WhatsAppBodyClassifier.trimmed(raw)
@@ -291,6 +308,18 @@ public enum WhatsAppTextParser {
         var lastMark: Int?
         var firstLine = true
         while i < end {
+            // A run of bytes that are copied as they are goes in one append.
+            var run = i
+            while run < end {
+                let byte = b[run]
+                if byte == WhatsAppBytes.carriageReturn || byte == WhatsAppBytes.lineFeed || byte >= 0xD8 { break }
+                run += 1
+            }
+            if run > i {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<run]))
+                i = run
+                continue
+            }
             let byte = b[i]
             if byte == WhatsAppBytes.carriageReturn, i + 1 < end, b[i + 1] == WhatsAppBytes.lineFeed {
                 i += 1

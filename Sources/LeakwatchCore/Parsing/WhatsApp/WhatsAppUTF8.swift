@@ -1,0 +1,90 @@
+/// Fast paths over the UTF-8 of decoded `String`s for the per-message work of the parser.
+///
+/// Each helper gives exactly the answer of the `Character`-based code it replaces, or `nil` when
+/// it cannot tell cheaply (the caller then runs that code). The reasoning it relies on:
+/// - `"\n"` is a `Character` of its own except in `"\r\n"` (grapheme rules GB3–GB5), so the first
+///   `"\n"` `Character` is the first `\n` byte not preceded by `\r`;
+/// - in ASCII text every `Character` is one byte except `"\r\n"`, whose two bytes are both
+///   whitespace, and ASCII whitespace (`Character.isWhitespace`) is `\t`...`\r` and space.
+enum WhatsAppUTF8 {
+    /// The index of the first `"\n"` `Character` of `text`.
+    static func firstNewline(in text: String) -> String.Index? {
+        let offset = text.utf8.withContiguousStorageIfAvailable { b -> Int? in
+            var i = 0
+            while i < b.count {
+                if b[i] == WhatsAppBytes.lineFeed && (i == 0 || b[i - 1] != WhatsAppBytes.carriageReturn) {
+                    return i
+                }
+                i += 1
+            }
+            return nil
+        }
+        guard let offset else { return text.firstIndex(of: "\n") }
+        return offset.map { text.utf8.index(text.utf8.startIndex, offsetBy: $0) }
+    }
+
+    /// The index of the last `"\n"` `Character` of `text`.
+    static func lastNewline(in text: String) -> String.Index? {
+        let offset = text.utf8.withContiguousStorageIfAvailable { b -> Int? in
+            var i = b.count - 1
+            while i >= 0 {
+                if b[i] == WhatsAppBytes.lineFeed && (i == 0 || b[i - 1] != WhatsAppBytes.carriageReturn) {
+                    return i
+                }
+                i -= 1
+            }
+            return nil
+        }
+        guard let offset else { return text.lastIndex(of: "\n") }
+        return offset.map { text.utf8.index(text.utf8.startIndex, offsetBy: $0) }
+    }
+
+    /// Whether the bytes `": "` occur in `line`: without them no `":"` `Character` is followed by
+    /// a `" "` one.
+    static func containsColonSpace(_ line: Substring) -> Bool {
+        let found = line.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            guard b.count >= 2 else { return false }
+            for i in 0..<(b.count - 1) where b[i] == WhatsAppBytes.colon && b[i + 1] == WhatsAppBytes.space {
+                return true
+            }
+            return false
+        }
+        return found ?? true
+    }
+
+    /// Whether `byte` is an ASCII character for which `Character.isWhitespace` holds.
+    @inline(__always)
+    static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == WhatsAppBytes.space || (byte >= 0x09 && byte <= 0x0D)
+    }
+
+    /// `WhatsAppBodyClassifier.phraseKey` of an ASCII `line` (trimmed, final full stops dropped,
+    /// lowercased), computed over bytes; `nil` when `line` is not ASCII.
+    static func asciiPhraseKey(_ line: Substring) -> String? {
+        let key = line.utf8.withContiguousStorageIfAvailable { b -> String? in
+            for byte in b where byte >= 0x80 { return nil }
+            var start = 0
+            var end = b.count
+            while start < end && isASCIIWhitespace(b[start]) { start += 1 }
+            while end > start && isASCIIWhitespace(b[end - 1]) { end -= 1 }
+            while end > start && b[end - 1] == UInt8(ascii: ".") { end -= 1 }
+            return String(unsafeUninitializedCapacity: end - start) { out in
+                for k in start..<end {
+                    let byte = b[k]
+                    out[k - start] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                }
+                return end - start
+            }
+        }
+        return key ?? nil
+    }
+
+    /// `WhatsAppBodyClassifier.trimmed` of the ASCII bytes `b[start..<end]` as a range.
+    static func asciiTrimmed(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (start: Int, end: Int) {
+        var start = start
+        var end = end
+        while start < end && isASCIIWhitespace(b[start]) { start += 1 }
+        while end > start && isASCIIWhitespace(b[end - 1]) { end -= 1 }
+        return (start, end)
+    }
+}
