@@ -12,16 +12,16 @@ struct WhatsAppHeaderScanner {
     /// Longest header prefix looked at, in cleaned bytes.
     private static let window = 128
 
-    private var clean: [UInt8] = []
+    /// The cleaned bytes; only the first `count` are in use (the buffers keep `window` slots so
+    /// that filling them needs no appends).
+    private var clean = [UInt8](repeating: 0, count: Self.window)
     /// Absolute offset of the character that produced `clean[k]`, and the offset just after it.
-    private var origin: [Int] = []
-    private var originEnd: [Int] = []
+    private var origin = [Int](repeating: 0, count: Self.window)
+    private var originEnd = [Int](repeating: 0, count: Self.window)
+    /// How many cleaned bytes the current line gave.
+    private var count = 0
 
-    init() {
-        clean.reserveCapacity(Self.window)
-        origin.reserveCapacity(Self.window)
-        originEnd.reserveCapacity(Self.window)
-    }
+    init() {}
 
     /// The header starting the line `b[start..<end]` (end excludes the line break), if any.
     mutating func scan(_ b: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> WhatsAppHeader? {
@@ -41,47 +41,45 @@ struct WhatsAppHeaderScanner {
     }
 
     private mutating func normalize(_ b: UnsafeBufferPointer<UInt8>, start: Int, end: Int) {
-        clean.removeAll(keepingCapacity: true)
-        origin.removeAll(keepingCapacity: true)
-        originEnd.removeAll(keepingCapacity: true)
-        var i = start
-        while i < end && clean.count < Self.window {
-            let mark = WhatsAppBytes.markLength(b, i, end: end)
-            if mark > 0 {
-                i += mark
-                continue
+        var n = 0
+        clean.withUnsafeMutableBufferPointer { clean in
+            origin.withUnsafeMutableBufferPointer { origin in
+                originEnd.withUnsafeMutableBufferPointer { originEnd in
+                    var i = start
+                    while i < end && n < Self.window {
+                        let mark = WhatsAppBytes.markLength(b, i, end: end)
+                        if mark > 0 {
+                            i += mark
+                            continue
+                        }
+                        var byte = b[i]
+                        var length = 1
+                        let space = WhatsAppBytes.spaceLength(b, i, end: end)
+                        if space > 0 {
+                            byte = WhatsAppBytes.space
+                            length = space
+                        } else if let (digit, digitLength) = WhatsAppBytes.foreignDigit(b, i, end: end) {
+                            byte = digit
+                            length = digitLength
+                        } else if b[i] == 0xD8, i + 1 < end, b[i + 1] == 0x8C {  // U+060C ARABIC COMMA
+                            byte = UInt8(ascii: ",")
+                            length = 2
+                        }
+                        clean[n] = byte
+                        origin[n] = i
+                        originEnd[n] = i + length
+                        n += 1
+                        i += length
+                    }
+                }
             }
-            let space = WhatsAppBytes.spaceLength(b, i, end: end)
-            if space > 0 {
-                push(WhatsAppBytes.space, i, i + space)
-                i += space
-                continue
-            }
-            if let (digit, length) = WhatsAppBytes.foreignDigit(b, i, end: end) {
-                push(digit, i, i + length)
-                i += length
-                continue
-            }
-            if b[i] == 0xD8, i + 1 < end, b[i + 1] == 0x8C {  // U+060C ARABIC COMMA
-                push(UInt8(ascii: ","), i, i + 2)
-                i += 2
-                continue
-            }
-            push(b[i], i, i + 1)
-            i += 1
         }
-    }
-
-    @inline(__always)
-    private mutating func push(_ byte: UInt8, _ from: Int, _ to: Int) {
-        clean.append(byte)
-        origin.append(from)
-        originEnd.append(to)
+        count = n
     }
 
     // MARK: - Grammar
 
-    @inline(__always) private func at(_ p: Int) -> UInt8 { p < clean.count ? clean[p] : 0 }
+    @inline(__always) private func at(_ p: Int) -> UInt8 { p < count ? clean[p] : 0 }
     @inline(__always) private func isDigit(_ p: Int) -> Bool { let c = at(p); return c >= 0x30 && c <= 0x39 }
     @inline(__always) private func isASCIILetter(_ p: Int) -> Bool {
         let c = at(p) | 0x20
@@ -117,18 +115,18 @@ struct WhatsAppHeaderScanner {
         } else if at(p) == UInt8(ascii: "-") || isEnDash(p) {
             guard p > dateTimeEnd else { return nil }  // a space before the dash
             p += at(p) == UInt8(ascii: "-") ? 1 : 3
-            guard p >= clean.count || at(p) == WhatsAppBytes.space else { return nil }
+            guard p >= count || at(p) == WhatsAppBytes.space else { return nil }
             frame = .dashed
         } else if at(p) == WhatsAppBytes.colon, p == dateTimeEnd {
             p += 1
-            guard p >= clean.count || at(p) == WhatsAppBytes.space else { return nil }
+            guard p >= count || at(p) == WhatsAppBytes.space else { return nil }
             frame = .colon
         } else {
             return nil
         }
         if at(p) == WhatsAppBytes.space { p += 1 }
 
-        let restStart = p < clean.count ? origin[p] : (clean.count == Self.window ? originEnd[p - 1] : lineEnd)
+        let restStart = p < count ? origin[p] : (count == Self.window ? originEnd[p - 1] : lineEnd)
         return WhatsAppHeader(
             layout: WhatsAppLayout(frame: frame, timeFirst: timeFirst, dateSeparator: separator),
             date: date,
@@ -299,7 +297,7 @@ struct WhatsAppHeaderScanner {
     }
 
     private func matches(_ word: [UInt8], at p: Int, caseInsensitive: Bool) -> Bool {
-        guard p + word.count <= clean.count else { return false }
+        guard p + word.count <= count else { return false }
         for k in 0..<word.count {
             var c = clean[p + k]
             if caseInsensitive, c >= 0x41, c <= 0x5A { c |= 0x20 }

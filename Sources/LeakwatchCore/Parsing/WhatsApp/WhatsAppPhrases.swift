@@ -220,4 +220,10 @@ enum WhatsAppPhrases {
         "ha aggiunto", "ha rimosso", "è uscito", "adicionou", "removeu", "saiu", "добавил", "удалил", "вышел",
         "přidal", "odebral", "odešel",
     ]
+
+    /// The ASCII `systemFragments` as bytes: in an ASCII key (one byte per `Character`) only these
+    /// can occur, and they occur exactly where their bytes do.
+    static let asciiSystemFragments: [[UInt8]] = systemFragments.filter { $0.utf8.allSatisfy { $0 < 0x80 } }.map {
+        Array($0.utf8)
+    }
 }

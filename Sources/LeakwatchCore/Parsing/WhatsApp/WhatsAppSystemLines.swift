@@ -3,7 +3,8 @@
 enum WhatsAppSystemLines {
     /// Whether a lowercased line reads like an app notice (encryption, security code, group events).
     static func looksLikeSystem(_ key: String) -> Bool {
-        WhatsAppPhrases.systemFragments.contains { key.contains($0) }
+        if let found = WhatsAppUTF8.asciiContainsAny(key, WhatsAppPhrases.asciiSystemFragments) { return found }
+        return WhatsAppPhrases.systemFragments.contains { key.contains($0) }
     }
 
     /// People a system line says were added or joined, as written (`You`/`you` excluded).

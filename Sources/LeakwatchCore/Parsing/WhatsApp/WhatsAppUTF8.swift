@@ -87,4 +87,26 @@ enum WhatsAppUTF8 {
         while end > start && isASCIIWhitespace(b[end - 1]) { end -= 1 }
         return (start, end)
     }
+
+    /// Whether one of the ASCII `needles` occurs in the ASCII `text`, by bytes; `nil` when `text`
+    /// is not ASCII.
+    static func asciiContainsAny(_ text: String, _ needles: [[UInt8]]) -> Bool? {
+        let found = text.utf8.withContiguousStorageIfAvailable { b -> Bool? in
+            for byte in b where byte >= 0x80 { return nil }
+            for needle in needles {
+                guard let first = needle.first, needle.count <= b.count else { continue }
+                var i = 0
+                while i + needle.count <= b.count {
+                    if b[i] == first {
+                        var k = 1
+                        while k < needle.count && b[i + k] == needle[k] { k += 1 }
+                        if k == needle.count { return true }
+                    }
+                    i += 1
+                }
+            }
+            return false
+        }
+        return found ?? nil
+    }
 }
