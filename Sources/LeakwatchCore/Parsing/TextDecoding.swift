@@ -25,6 +25,39 @@ public enum TextDecoding {
     /// The UTF-8 byte order mark.
     static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
 
+    /// Counts invalid UTF-8 sequences in `bytes` the way `String(decoding:as:)` replaces them
+    /// (the maximal-subpart rule), and the line of the first, counting from `line`.
+    static func countInvalidUTF8(in bytes: some Collection<UInt8>, startingAtLine line: Int) -> (
+        count: Int, firstLine: Int?
+    ) {
+        var invalid = 0
+        var firstInvalidLine: Int?
+        var line = line
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                if scalar == "\n" { line += 1 }
+            case .error:
+                invalid += 1
+                if firstInvalidLine == nil { firstInvalidLine = line }
+            case .emptyInput:
+                break loop
+            }
+        }
+        return (invalid, firstInvalidLine)
+    }
+
+    /// The `invalid-utf8` note for `count` replaced sequences.
+    static func invalidUTF8Note(count: Int, firstLine: Int?) -> ParseNote {
+        ParseNote(
+            code: "invalid-utf8", line: firstLine,
+            message:
+                "\(count) invalid UTF-8 sequence(s) replaced by U+FFFD (first on line \(firstLine ?? 1)); the rest of each message is still scanned"
+        )
+    }
+
     public static func decode(_ bytes: [UInt8]) -> DecodedText {
         if bytes.starts(with: [0xFF, 0xFE]) {
             return decodeUTF16(bytes.dropFirst(2), littleEndian: true)
@@ -46,32 +79,8 @@ public enum TextDecoding {
         // Slow path: count the invalid sequences and find the line of the first one. The standard
         // library's decoder and `String(decoding:as:)` agree on what one invalid sequence is (the
         // maximal subpart rule), so the count matches the U+FFFD characters inserted.
-        var invalid = 0
-        var firstInvalidLine: Int?
-        var line = 1
-        var iterator = body.makeIterator()
-        var decoder = UTF8()
-        loop: while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar):
-                if scalar == "\n" { line += 1 }
-            case .error:
-                invalid += 1
-                if firstInvalidLine == nil { firstInvalidLine = line }
-            case .emptyInput:
-                break loop
-            }
-        }
-        var notes: [ParseNote] = []
-        if invalid > 0 {
-            notes.append(
-                ParseNote(
-                    code: "invalid-utf8",
-                    line: firstInvalidLine,
-                    message:
-                        "\(invalid) invalid UTF-8 sequence(s) replaced by U+FFFD (first on line \(firstInvalidLine ?? 1)); the rest of each message is still scanned"
-                ))
-        }
+        let (invalid, firstInvalidLine) = countInvalidUTF8(in: body, startingAtLine: 1)
+        let notes = invalid > 0 ? [invalidUTF8Note(count: invalid, firstLine: firstInvalidLine)] : []
         return DecodedText(text: text, encoding: encoding, invalidSequences: invalid, notes: notes)
     }
 

@@ -84,20 +84,9 @@ struct DecodedLineReader {
         if TextDecoding.isValidUTF8(piece) {
             decoded += piece
         } else {
-            var line = linesDecoded + 1
-            var iterator = piece.makeIterator()
-            var decoder = UTF8()
-            loop: while true {
-                switch decoder.decode(&iterator) {
-                case .scalarValue(let scalar):
-                    if scalar == "\n" { line += 1 }
-                case .error:
-                    invalidSequences += 1
-                    if firstInvalidLine == nil { firstInvalidLine = line }
-                case .emptyInput:
-                    break loop
-                }
-            }
+            let (count, firstLine) = TextDecoding.countInvalidUTF8(in: piece, startingAtLine: linesDecoded + 1)
+            invalidSequences += count
+            if firstInvalidLine == nil { firstInvalidLine = firstLine }
             decoded += String(decoding: piece, as: UTF8.self).utf8
         }
         linesDecoded += piece.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
@@ -106,13 +95,6 @@ struct DecodedLineReader {
     /// The notes `TextDecoding.decode` gives for the whole text.
     var notes: [ParseNote] {
         guard invalidSequences > 0 else { return [] }
-        return [
-            ParseNote(
-                code: "invalid-utf8",
-                line: firstInvalidLine,
-                message:
-                    "\(invalidSequences) invalid UTF-8 sequence(s) replaced by U+FFFD (first on line \(firstInvalidLine ?? 1)); the rest of each message is still scanned"
-            )
-        ]
+        return [TextDecoding.invalidUTF8Note(count: invalidSequences, firstLine: firstInvalidLine)]
     }
 }
