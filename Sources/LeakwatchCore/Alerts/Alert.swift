@@ -59,6 +59,8 @@ public struct Alert: Sendable, Hashable, Codable {
         public var fingerprint: String
         /// Whether the matched span itself is masked in `excerpt`.
         public var redacted: Bool
+        /// `low`, `medium` or `high`: the rule's own confidence, raised by validators and context.
+        public var confidence: String
     }
 
     enum CodingKeys: String, CodingKey {

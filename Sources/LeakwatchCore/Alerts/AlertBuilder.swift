@@ -75,7 +75,7 @@ public struct AlertBuilder: Sendable {
                     field: hit.field.rawValue,
                     excerpt: excerpt(of: value, around: hit.range, masking: masks[FieldKey(hit)] ?? []),
                     fingerprint: fingerprint(of: matched),
-                    redacted: rule.definition.redact))
+                    redacted: rule.definition.redact, confidence: hit.confidence.rawValue))
         }
     }
 

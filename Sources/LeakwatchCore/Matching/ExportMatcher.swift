@@ -11,10 +11,14 @@ import PCRE2
 public struct ExportMatcher: Sendable {
     public let ruleSet: RuleSet
     public let budget: ScanBudget
+    /// Whether to measure what each rule costs (`MatchReport.ruleCosts`): two clock reads per
+    /// rule and export.
+    public var collectsCosts: Bool
 
-    public init(ruleSet: RuleSet, budget: ScanBudget = ScanBudget()) {
+    public init(ruleSet: RuleSet, budget: ScanBudget = ScanBudget(), collectsCosts: Bool = false) {
         self.ruleSet = ruleSet
         self.budget = budget
+        self.collectsCosts = collectsCosts
     }
 
     /// Matches every rule against `messages`, using `scratch` for all working memory.
@@ -37,12 +41,27 @@ public struct ExportMatcher: Sendable {
     func match(_ messages: [Message], rules: [CompiledRule], scratch: MatchScratch, started: ContinuousClock.Instant)
         -> MatchReport
     {
-        var run = Run(messages: messages, scratch: scratch, budget: budget, started: started)
-        var needed: Set<RuleField> = [.text]
-        for rule in rules { needed.formUnion(rule.definition.appliesTo) }
-        for field in needed {
-            scratch.corpora[field, default: FieldCorpus()].reset(field: field, messages: messages)
+        var run = Run(
+            messages: messages, scratch: scratch, budget: budget, started: started, collectsCosts: collectsCosts)
+        var needed: Set<FieldCorpus.Key> = [FieldCorpus.Key(field: .text)]
+        for rule in rules {
+            let definition = rule.definition
+            for field in definition.appliesTo {
+                needed.insert(FieldCorpus.Key(field: field))
+                needed.insert(FieldCorpus.Key(field: field, normalization: definition.normalize))
+            }
+            if !definition.keywords.isEmpty {
+                needed.insert(FieldCorpus.Key(field: .text, normalization: definition.normalize))
+            }
+            if let context = definition.context {
+                needed.insert(FieldCorpus.Key(field: .text, normalization: context.normalize))
+            }
         }
+        for key in needed {
+            scratch.corpora[key, default: FieldCorpus()].reset(key, messages: messages)
+        }
+        scratch.times.removeAll(keepingCapacity: true)
+        for message in messages { scratch.times.append(message.timestamp?.secondsSinceEpoch) }
         for rule in rules {
             do throws(OutOfTime) {
                 try run.apply(rule)
@@ -62,7 +81,7 @@ public struct ExportMatcher: Sendable {
 
     /// One alert per rule, message and matched value: a location share is both text and a
     /// location, and must not alert twice for the same link.
-    static func removingRepeats(_ hits: [RuleHit], corpora: [RuleField: FieldCorpus]) -> [RuleHit] {
+    static func removingRepeats(_ hits: [RuleHit], corpora: [FieldCorpus.Key: FieldCorpus]) -> [RuleHit] {
         struct Key: Hashable {
             var message: Int
             var rule: Int
@@ -70,7 +89,7 @@ public struct ExportMatcher: Sendable {
         }
         var seen = Set<Key>()
         return hits.filter { hit in
-            guard let value = corpora[hit.field]?.matchedText(of: hit) else { return true }
+            guard let value = corpora[FieldCorpus.Key(field: hit.field)]?.matchedText(of: hit) else { return true }
             return seen.insert(Key(message: hit.messageIndex, rule: hit.ruleIndex, value: value)).inserted
         }
     }
@@ -96,35 +115,57 @@ extension ExportMatcher {
         let scratch: MatchScratch
         let started: ContinuousClock.Instant
         let deadline: ContinuousClock.Instant
+        let collectsCosts: Bool
         var report = MatchReport()
+        /// `pcre2_match` calls so far.
+        var calls = 0
 
-        init(messages: [Message], scratch: MatchScratch, budget: ScanBudget, started: ContinuousClock.Instant) {
+        init(
+            messages: [Message], scratch: MatchScratch, budget: ScanBudget, started: ContinuousClock.Instant,
+            collectsCosts: Bool
+        ) {
             self.messages = messages
             self.scratch = scratch
             self.started = started
             self.deadline = started + budget.time
+            self.collectsCosts = collectsCosts
         }
 
         mutating func apply(_ rule: CompiledRule) throws(OutOfTime) {
+            guard collectsCosts else { return try applyRule(rule) }
+            let start = ContinuousClock.now
+            let callsBefore = calls
+            let hitsBefore = report.hits.count
+            defer {
+                report.ruleCosts[rule.index, default: RuleCost()] += RuleCost(
+                    time: ContinuousClock.now - start, calls: calls - callsBefore, hits: report.hits.count - hitsBefore)
+            }
+            try applyRule(rule)
+        }
+
+        mutating func applyRule(_ rule: CompiledRule) throws(OutOfTime) {
             let definition = rule.definition
             let perMessage = rule.pattern.pattern.dependsOnSubjectBounds
             var candidates: [Bool]?
             if let keywords = rule.keywordPattern {
                 var flags = [Bool](repeating: false, count: messages.count)
                 for field in Set(definition.appliesTo + [.text]) {
-                    try markMessages(matching: keywords, in: field, flags: &flags)
+                    try markMessages(
+                        matching: keywords, in: FieldCorpus.Key(field: field, normalization: definition.normalize),
+                        flags: &flags)
                 }
                 candidates = flags
             }
             var found: [RuleHit] = []
             for field in definition.appliesTo {
-                guard let corpus = scratch.corpora[field], !corpus.segments.isEmpty else { continue }
+                let key = FieldCorpus.Key(field: field, normalization: definition.normalize)
+                guard let corpus = scratch.corpora[key], !corpus.segments.isEmpty else { continue }
                 try corpus.bytes.withUnsafeBufferPointer { buffer throws(OutOfTime) in
                     let onHit = { (segment: FieldCorpus.Segment, range: Range<Int>) in
                         found.append(
                             RuleHit(
                                 ruleIndex: rule.index, messageIndex: segment.message, field: field, item: segment.item,
-                                range: range))
+                                range: corpus.originalRange(range, in: segment), confidence: definition.confidence))
                     }
                     if let candidates {
                         for (message, isCandidate) in candidates.enumerated() where isCandidate {
@@ -147,27 +188,71 @@ extension ExportMatcher {
 
             if !rule.validators.isEmpty {
                 found.removeAll { hit in
-                    guard let value = scratch.corpora[hit.field]?.matchedText(of: hit) else { return true }
+                    guard let value = scratch.corpora[FieldCorpus.Key(field: hit.field)]?.matchedText(of: hit) else {
+                        return true
+                    }
                     return !rule.validators.allSatisfy { $0.isValid(value) }
                 }
+                for index in found.indices { found[index].confidence = found[index].confidence.raised }
             }
-            if let context = rule.contextPattern, let window = definition.context?.window, !found.isEmpty {
+            if let contextPattern = rule.contextPattern, let context = definition.context, !found.isEmpty {
                 var flags = [Bool](repeating: false, count: messages.count)
-                try markMessages(matching: context, in: .text, flags: &flags)
-                found.removeAll { hit in
-                    let lower = max(0, hit.messageIndex - window)
-                    let upper = min(messages.count - 1, hit.messageIndex + window)
-                    return !flags[lower...upper].contains(true)
+                try markMessages(
+                    matching: contextPattern, in: FieldCorpus.Key(field: .text, normalization: context.normalize),
+                    flags: &flags)
+                var kept: [RuleHit] = []
+                kept.reserveCapacity(found.count)
+                for var hit in found {
+                    if hasContext(near: hit.messageIndex, flags: flags, context: context) {
+                        hit.confidence = hit.confidence.raised
+                    } else if context.effect == .require {
+                        continue
+                    }
+                    kept.append(hit)
                 }
+                found = kept
             }
             report.hits += found
         }
 
+        /// Whether a message flagged in `flags` is `message` itself or a neighbour in the same
+        /// conversation flow: within `context.window` messages, within `context.within` in time
+        /// (when both times are known), and with no silence longer than `RuleContext.silence`
+        /// between them.
+        func hasContext(near message: Int, flags: [Bool], context: RuleContext) -> Bool {
+            if flags[message] { return true }
+            let times = scratch.times
+            let lower = max(0, message - context.window)
+            let upper = min(messages.count - 1, message + context.window)
+            // Walk outwards on each side, stopping at a long silence or beyond `within`.
+            for direction in [-1, 1] {
+                var index = message + direction
+                var previousTime = times[message]
+                while index >= lower && index <= upper {
+                    let time = times[index]
+                    if let time, let previous = previousTime, abs(time - previous) > RuleContext.silence.components.seconds
+                    {
+                        break
+                    }
+                    if let within = context.within, let time, let own = times[message],
+                        abs(time - own) > within.components.seconds
+                    {
+                        break
+                    }
+                    if flags[index] { return true }
+                    if time != nil { previousTime = time }
+                    index += direction
+                }
+            }
+            return false
+        }
+
         /// Sets `flags[m]` for every message whose `field` matches `pattern` somewhere.
-        mutating func markMessages(matching pattern: PCRE2Pattern, in field: RuleField, flags: inout [Bool])
+        mutating func markMessages(matching pattern: PCRE2Pattern, in key: FieldCorpus.Key, flags: inout [Bool])
             throws(OutOfTime)
         {
-            guard let corpus = scratch.corpora[field], !corpus.segments.isEmpty else { return }
+            let field = key.field
+            guard let corpus = scratch.corpora[key], !corpus.segments.isEmpty else { return }
             let perMessage = pattern.pattern.dependsOnSubjectBounds
             try corpus.bytes.withUnsafeBufferPointer { buffer throws(OutOfTime) in
                 var marked = flags
@@ -195,6 +280,7 @@ extension ExportMatcher {
             var offset = 0
             while offset < buffer.count {
                 try checkTime()
+                calls += 1
                 switch scratch.pcre.firstMatch(of: pattern, in: buffer, from: offset) {
                 case .noMatch:
                     return
@@ -255,6 +341,7 @@ extension ExportMatcher {
             var offset = start
             while offset <= subject.count {
                 try checkTime()
+                calls += 1
                 switch scratch.pcre.firstMatch(of: pattern, in: subject, from: offset) {
                 case .noMatch:
                     return

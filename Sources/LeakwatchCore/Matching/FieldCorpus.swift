@@ -1,6 +1,10 @@
 /// All values of one field of an export's messages, laid end to end in one buffer separated by
 /// `\n`, so one PCRE2 call searches many messages. `segments` maps buffer ranges back to
 /// messages. Reused between exports by a worker's `MatchScratch` to avoid allocation.
+///
+/// A corpus may hold the field's values rewritten by a `TextNormalization`; then `originStarts`
+/// and `originEnds` map every byte back to its source range in the original value, and
+/// `originalRange(_:in:)` turns a match on the rewritten text into a range of the original.
 struct FieldCorpus {
     struct Segment {
         var start: Int
@@ -9,18 +13,32 @@ struct FieldCorpus {
         var item: Int
     }
 
+    /// Which field, rewritten how.
+    struct Key: Hashable {
+        var field: RuleField
+        var normalization: TextNormalization?
+    }
+
     var bytes: [UInt8] = []
     var segments: [Segment] = []
     /// `messageSegments[m] ..< messageSegments[m + 1]` are message m's segments.
     var messageSegments: [Int] = []
+    var normalization: TextNormalization?
+    /// For a rewritten corpus: per byte, the source range within the segment's original value.
+    var originStarts: [Int32] = []
+    var originEnds: [Int32] = []
+    private var folding = TextFolding()
 
-    mutating func reset(field: RuleField, messages: [Message]) {
+    mutating func reset(_ key: Key, messages: [Message]) {
         bytes.removeAll(keepingCapacity: true)
         segments.removeAll(keepingCapacity: true)
         messageSegments.removeAll(keepingCapacity: true)
+        originStarts.removeAll(keepingCapacity: true)
+        originEnds.removeAll(keepingCapacity: true)
+        normalization = key.normalization
         for (index, message) in messages.enumerated() {
             messageSegments.append(segments.count)
-            switch field {
+            switch key.field {
             case .text:
                 append(message.text, message: index, item: 0)
             case .attachment:
@@ -39,9 +57,29 @@ struct FieldCorpus {
     private mutating func append(_ value: String, message: Int, item: Int) {
         guard !value.isEmpty else { return }
         let start = bytes.count
-        bytes.append(contentsOf: value.utf8)
+        switch normalization {
+        case nil:
+            bytes.append(contentsOf: value.utf8)
+        case .fold:
+            folding.fold(value, into: &bytes, originStarts: &originStarts, originEnds: &originEnds)
+            guard bytes.count > start else { return }
+            // The separator maps to the end of the value.
+            let end = Int32(value.utf8.count)
+            originStarts.append(end)
+            originEnds.append(end)
+        }
         segments.append(Segment(start: start, end: bytes.count, message: message, item: item))
         bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// A match range within `segment` (offsets relative to the segment) as a range of the
+    /// original value: the same range unless the corpus is rewritten.
+    func originalRange(_ range: Range<Int>, in segment: Segment) -> Range<Int> {
+        guard normalization != nil else { return range }
+        let lower = Int(originStarts[segment.start + range.lowerBound])
+        guard !range.isEmpty else { return lower..<lower }
+        let upper = Int(originEnds[segment.start + range.upperBound - 1])
+        return lower..<max(lower, upper)
     }
 
     /// Index of the last segment starting at or before `offset` (binary search).
@@ -55,7 +93,8 @@ struct FieldCorpus {
         return low == 0 ? nil : low - 1
     }
 
-    /// The matched text of `hit`, which must come from this corpus.
+    /// The matched text of `hit`, which must come from this corpus and hold a range of the
+    /// original value (only for a corpus that is not rewritten).
     func matchedText(of hit: RuleHit) -> Substring {
         let range = messageSegments[hit.messageIndex]..<messageSegments[hit.messageIndex + 1]
         guard let index = range.first(where: { segments[$0].item == hit.item }) else { return "" }

@@ -4,8 +4,9 @@ import PCRE2
 /// one per worker thread or task and reuse it for every export; never share it.
 public final class MatchScratch {
     let pcre: PCRE2Scratch
-    var corpora: [RuleField: FieldCorpus] = [:]
-    var messageFlags: [Bool] = []
+    var corpora: [FieldCorpus.Key: FieldCorpus] = [:]
+    /// Send times of the messages being matched, in seconds (`LocalTimestamp.secondsSinceEpoch`).
+    var times: [Int64?] = []
 
     /// - Throws: `LeakwatchError` when PCRE2 cannot allocate its match data.
     public init(budget: ScanBudget = ScanBudget()) throws(LeakwatchError) {

@@ -7,15 +7,22 @@ public struct RuleHit: Sendable, Hashable {
     public var field: RuleField
     /// Which attachment, for `field == .attachment`; 0 otherwise.
     public var item: Int
-    /// Byte offsets of the match within the field's UTF-8 value.
+    /// Byte offsets of the match within the field's UTF-8 value (as written, also for rules
+    /// that match a normalized text).
     public var range: Range<Int>
+    /// The rule's confidence, raised by validators and context.
+    public var confidence: Confidence
 
-    public init(ruleIndex: Int, messageIndex: Int, field: RuleField, item: Int = 0, range: Range<Int>) {
+    public init(
+        ruleIndex: Int, messageIndex: Int, field: RuleField, item: Int = 0, range: Range<Int>,
+        confidence: Confidence = .medium
+    ) {
         self.ruleIndex = ruleIndex
         self.messageIndex = messageIndex
         self.field = field
         self.item = item
         self.range = range
+        self.confidence = confidence
     }
 }
 
@@ -44,8 +51,30 @@ public struct MatchReport: Sendable {
     public var ruleErrors: [RuleErrorRecord] = []
     /// Set when the time budget ran out: the scan of this export is incomplete from here on.
     public var budgetExhausted: BudgetExhaustion?
+    /// What each rule cost, by rule index (only when the matcher collects statistics).
+    public var ruleCosts: [Int: RuleCost] = [:]
 
     public init() {}
+}
+
+/// What running one rule cost: time, PCRE2 calls, hits. Added up over exports by `+=`.
+public struct RuleCost: Sendable, Hashable {
+    public var time: Duration = .zero
+    /// `pcre2_match` calls (pattern, keywords and context together).
+    public var calls: Int = 0
+    public var hits: Int = 0
+
+    public init(time: Duration = .zero, calls: Int = 0, hits: Int = 0) {
+        self.time = time
+        self.calls = calls
+        self.hits = hits
+    }
+
+    public static func += (lhs: inout RuleCost, rhs: RuleCost) {
+        lhs.time += rhs.time
+        lhs.calls += rhs.calls
+        lhs.hits += rhs.hits
+    }
 }
 
 /// Where the time budget ran out.

@@ -72,7 +72,12 @@ public final class CompiledRule: Sendable {
         ]
         if let context = rule.context {
             parts += [context.pattern, context.options.map(\.rawValue).joined(separator: ","), String(context.window)]
+            // Later additions enter the revision only when set, so unchanged rules keep their ids.
+            if let within = context.within { parts.append("within=\(within.components.seconds)") }
+            if context.effect != .require { parts.append("effect=\(context.effect.rawValue)") }
+            if let normalize = context.normalize { parts.append("context-normalize=\(normalize.rawValue)") }
         }
+        if let normalize = rule.normalize { parts.append("normalize=\(normalize.rawValue)") }
         let digest = SHA256.hash(data: Array(parts.joined(separator: "\u{1E}").utf8))
         return digest.prefix(8).hex
     }

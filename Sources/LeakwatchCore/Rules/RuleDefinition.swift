@@ -30,6 +30,10 @@ public struct RuleDefinition: Sendable, Hashable {
     public var context: RuleContext?
     /// Mask the matched span in excerpts (default true).
     public var redact: Bool
+    /// The confidence of a bare match; validators and context raise it.
+    public var confidence: Confidence
+    /// A rewriting of the text the pattern (and keywords) run on, if any.
+    public var normalize: TextNormalization?
     public var description: String
     public var examples: RuleExamples
     /// Where the rule starts in its file.
@@ -40,8 +44,9 @@ public struct RuleDefinition: Sendable, Hashable {
     public init(
         id: String, title: String, category: RuleCategory, severity: Severity, pattern: String,
         options: [RuleOption] = [], appliesTo: [RuleField] = [.text], keywords: [String] = [],
-        validate: [String] = [], context: RuleContext? = nil, redact: Bool = true, description: String = "",
-        examples: RuleExamples, location: SourceLocation, patternLocation: SourceLocation? = nil
+        validate: [String] = [], context: RuleContext? = nil, redact: Bool = true, confidence: Confidence = .medium,
+        normalize: TextNormalization? = nil, description: String = "", examples: RuleExamples,
+        location: SourceLocation, patternLocation: SourceLocation? = nil
     ) {
         self.id = id
         self.title = title
@@ -54,6 +59,8 @@ public struct RuleDefinition: Sendable, Hashable {
         self.validate = validate
         self.context = context
         self.redact = redact
+        self.confidence = confidence
+        self.normalize = normalize
         self.description = description
         self.examples = examples
         self.location = location
@@ -61,17 +68,37 @@ public struct RuleDefinition: Sendable, Hashable {
     }
 }
 
-/// A context requirement: `pattern` must match the text of the same message or of up to
-/// `window` messages before or after it.
+/// A context: `pattern` must match the text of the same message or of a neighbour in the same
+/// conversation flow, up to `window` messages before or after it and, when `within` is set, sent
+/// no more than that long before or after it. A neighbour separated from the message by a
+/// silence longer than `RuleContext.silence` never counts.
 public struct RuleContext: Sendable, Hashable {
     public var pattern: String
     public var options: [RuleOption]
     public var window: Int
+    /// The largest time between the message and a neighbour that counts, when set.
+    public var within: Duration?
+    /// Whether the context is required or only raises confidence.
+    public var effect: ContextEffect
+    /// Rewriting of the text the context pattern runs on, if any.
+    public var normalize: TextNormalization?
 
-    public init(pattern: String, options: [RuleOption] = [], window: Int = 0) {
+    /// A gap between two consecutive messages longer than this ends a conversation flow: a
+    /// neighbour on the other side of it never counts as context.
+    public static let silence: Duration = .seconds(3600)
+    /// The `window` of a context that sets `within` but no `window`.
+    public static let defaultTimedWindow = 5
+
+    public init(
+        pattern: String, options: [RuleOption] = [], window: Int = 0, within: Duration? = nil,
+        effect: ContextEffect = .require, normalize: TextNormalization? = nil
+    ) {
         self.pattern = pattern
         self.options = options
         self.window = window
+        self.within = within
+        self.effect = effect
+        self.normalize = normalize
     }
 }
 
@@ -95,12 +122,15 @@ public struct RuleExample: Sendable, Hashable {
     public var location: String?
     public var before: [String]
     public var after: [String]
+    /// Time between consecutive messages of the example (default one minute).
+    public var spacing: Duration
     /// Where the example is written.
     public var sourceLocation: SourceLocation
 
     public init(
         text: String = "", attachments: [String] = [], sender: String? = nil, location: String? = nil,
-        before: [String] = [], after: [String] = [], sourceLocation: SourceLocation
+        before: [String] = [], after: [String] = [], spacing: Duration = .seconds(60),
+        sourceLocation: SourceLocation
     ) {
         self.text = text
         self.attachments = attachments
@@ -108,6 +138,7 @@ public struct RuleExample: Sendable, Hashable {
         self.location = location
         self.before = before
         self.after = after
+        self.spacing = spacing
         self.sourceLocation = sourceLocation
     }
 

@@ -7,7 +7,7 @@ import Yams
 public enum RuleFileParser {
     static let ruleFields: Set<String> = [
         "id", "title", "category", "severity", "pattern", "options", "applies-to", "keywords", "validate",
-        "context", "redact", "description", "examples",
+        "context", "redact", "confidence", "normalize", "description", "examples",
     ]
 
     /// Parses `text`, the contents of the rule file at `path`.
@@ -154,6 +154,15 @@ public enum RuleFileParser {
                 context.report(at: redactNode, "'redact' must be true or false")
             }
         }
+        var confidence = Confidence.medium
+        if let confidenceNode = values["confidence"] {
+            if let value = confidenceNode.string.flatMap(Confidence.init(rawValue:)) {
+                confidence = value
+            } else {
+                context.report(at: confidenceNode, "'confidence' must be one of: low, medium, high")
+            }
+        }
+        let normalize = values["normalize"].flatMap { context.normalization($0, field: "normalize") }
         let description = values["description"]?.string ?? ""
         let examples = parseExamples(values["examples"], rule: node, context: &context)
 
@@ -161,18 +170,25 @@ public enum RuleFileParser {
         return RuleDefinition(
             id: id, title: title, category: category, severity: severity, pattern: pattern, options: options,
             appliesTo: appliesTo, keywords: keywords, validate: validate.map(\.value), context: ruleContext,
-            redact: redact, description: description, examples: examples, location: location,
+            redact: redact, confidence: confidence, normalize: normalize, description: description,
+            examples: examples, location: location,
             patternLocation: values["pattern"].map { context.location(of: $0) })
     }
 
     private static func parseContext(_ node: Node, context: inout Context) -> RuleContext? {
         guard case .mapping(let mapping) = node else {
-            context.report(at: node, "'context' must be a mapping with 'pattern' and optional 'options', 'window'")
+            context.report(
+                at: node,
+                "'context' must be a mapping with 'pattern' and optional 'options', 'window', 'within', 'effect', 'normalize'"
+            )
             return nil
         }
         var pattern: String?
         var options: [RuleOption] = []
-        var window = 0
+        var window: Int?
+        var within: Duration?
+        var effect = ContextEffect.require
+        var normalize: TextNormalization?
         for (key, value) in mapping {
             switch key.string {
             case "pattern": pattern = context.requiredString(value, field: "context.pattern", in: node)
@@ -183,6 +199,21 @@ public enum RuleFileParser {
                 } else {
                     context.report(at: value, "'context.window' must be a whole number from 0 to 50")
                 }
+            case "within":
+                if let duration = value.string.flatMap(DurationText.parse), duration > .zero,
+                    duration <= .seconds(86_400)
+                {
+                    within = duration
+                } else {
+                    context.report(at: value, "'context.within' must be a time up to 24h, such as 90s, 10m or 2h")
+                }
+            case "effect":
+                if let value = value.string.flatMap(ContextEffect.init(rawValue:)) {
+                    effect = value
+                } else {
+                    context.report(at: value, "'context.effect' must be 'require' or 'raise'")
+                }
+            case "normalize": normalize = context.normalization(value, field: "context.normalize")
             default: context.report(at: key, "unknown field 'context.\(key.string ?? "?")'")
             }
         }
@@ -190,7 +221,9 @@ public enum RuleFileParser {
             context.report(at: node, "'context' needs a 'pattern'")
             return nil
         }
-        return RuleContext(pattern: pattern, options: options, window: window)
+        return RuleContext(
+            pattern: pattern, options: options, window: window ?? (within == nil ? 0 : RuleContext.defaultTimedWindow),
+            within: within, effect: effect, normalize: normalize)
     }
 
     private static func parseExamples(_ node: Node?, rule: Node, context: inout Context) -> RuleExamples {
@@ -240,10 +273,16 @@ public enum RuleFileParser {
                         example.attachments = context.stringList(value, field: "attachments").map(\.value)
                     case "before": example.before = context.stringList(value, field: "before").map(\.value)
                     case "after": example.after = context.stringList(value, field: "after").map(\.value)
+                    case "spacing":
+                        if let duration = value.string.flatMap(DurationText.parse) {
+                            example.spacing = duration
+                        } else {
+                            context.report(at: value, "'spacing' must be a time such as 30s, 5m or 2h")
+                        }
                     default:
                         context.report(
                             at: key,
-                            "unknown example field '\(key.string ?? "?")' (text, attachments, sender, location, before, after)"
+                            "unknown example field '\(key.string ?? "?")' (text, attachments, sender, location, before, after, spacing)"
                         )
                     }
                 }
@@ -327,6 +366,13 @@ extension RuleFileParser {
                 report(at: node, "'\(field)' must be a string or a list of strings")
                 return []
             }
+        }
+
+        mutating func normalization(_ node: Node, field: String) -> TextNormalization? {
+            if let value = node.string.flatMap(TextNormalization.init(rawValue:)) { return value }
+            let known = TextNormalization.allCases.map(\.rawValue).joined(separator: ", ")
+            report(at: node, "'\(field)' must be one of: \(known)")
+            return nil
         }
 
         mutating func enumList<Value: RawRepresentable & CaseIterable>(

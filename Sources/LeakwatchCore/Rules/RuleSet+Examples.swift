@@ -72,6 +72,14 @@ extension RuleExample {
         }
         if !main.attachments.isEmpty { main.kind = .attachment }
         let neighbour = { (text: String) in Message(sent: "", sender: "Example", text: text, kind: .text) }
-        return (before.map(neighbour) + [main] + after.map(neighbour), before.count)
+        var messages = before.map(neighbour) + [main] + after.map(neighbour)
+        // Sent `spacing` apart, from an arbitrary morning.
+        let start = LocalTimestamp(year: 2021, month: 11, day: 7, hour: 9, minute: 0).secondsSinceEpoch
+        for index in messages.indices {
+            let time = LocalTimestamp(secondsSinceEpoch: start + Int64(index) * spacing.components.seconds)
+            messages[index].timestamp = time
+            messages[index].sent = time.iso8601
+        }
+        return (messages, before.count)
     }
 }

@@ -44,3 +44,40 @@ public enum RuleField: String, Sendable, Hashable, Codable, CaseIterable {
 public enum RuleOption: String, Sendable, Hashable, Codable, CaseIterable {
     case caseless, multiline, dotall, extended, ucp, ungreedy
 }
+
+/// How sure an alert is, so consumers can filter. Ordered: `low < medium < high`.
+///
+/// A rule sets its base confidence; a passing validator and a context found nearby each raise it
+/// one step (never above `high`).
+public enum Confidence: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    case low, medium, high
+
+    private var rank: Int { Confidence.allCases.firstIndex(of: self) ?? 0 }
+    public static func < (lhs: Confidence, rhs: Confidence) -> Bool { lhs.rank < rhs.rank }
+
+    /// One step up, at most `high`.
+    public var raised: Confidence {
+        switch self {
+        case .low: .medium
+        case .medium, .high: .high
+        }
+    }
+}
+
+/// A rewriting of a field's text that a rule's pattern runs on instead of the text as written.
+public enum TextNormalization: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Undo the usual ways of writing round a filter: lower case; digits and symbols standing
+    /// for letters inside words (`n1gg3r`, `b!tch`, `@` for a) become the letters; single
+    /// letters spaced out (`f a g`, `n.i.g`) are joined; runs of three or more of the same letter
+    /// become two; invisible marks are dropped. `*` inside a word stays `*` (write `[a*]`).
+    /// Matches are reported, masked and quoted at their place in the original text.
+    case fold
+}
+
+/// What a rule's context does.
+public enum ContextEffect: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A match counts only when the context is found nearby (the default).
+    case require
+    /// Every match counts; one with the context nearby has its confidence raised.
+    case raise
+}

@@ -1,0 +1,154 @@
+/// The `fold` normalization (`TextNormalization.fold`): rewrites a text so that one pattern finds
+/// the ways people write round a word filter, and remembers where every output byte came from so
+/// matches are reported at their place in the original text.
+///
+/// Steps, in one pass over the scalars plus two small fix-ups:
+/// 1. invisible marks (zero-width space and joiners, direction marks, soft hyphen, BOM) are dropped;
+/// 2. letters are lower-cased;
+/// 3. inside a word (next to a letter), `0 1 3 4 5 7 @ $ !` become `o i e a s t a s i`;
+///    `*` stays `*`;
+/// 4. three or more one-character "words" separated by one space, `.`, `-` or `_` are joined
+///    (`f a g`, `n.i.g.g.a`, `c-u-n-t`);
+/// 5. a run of three or more of the same letter becomes two.
+struct TextFolding {
+    /// One output scalar and the source bytes it stands for.
+    private struct Unit {
+        var scalar: Unicode.Scalar
+        var start: Int
+        var end: Int
+        var isLetter: Bool
+    }
+
+    private var units: [Unit] = []
+    private var joined: [Unit] = []
+
+    /// Folds `value` (UTF-8) and appends the result to `output`; `origins` gets, for every
+    /// appended byte, the source range in `value` (`start` and `end` offsets).
+    mutating func fold(
+        _ value: String, into output: inout [UInt8], originStarts: inout [Int32], originEnds: inout [Int32]
+    ) {
+        units.removeAll(keepingCapacity: true)
+        var offset = 0
+        let scalars = value.unicodeScalars
+        var index = scalars.startIndex
+        while index != scalars.endIndex {
+            let scalar = scalars[index]
+            let width = UTF8.width(scalar)
+            defer {
+                offset += width
+                index = scalars.index(after: index)
+            }
+            if Self.isInvisible(scalar) { continue }
+            let lowered = Self.lowercase(scalar)
+            var unit = Unit(
+                scalar: lowered, start: offset, end: offset + width, isLetter: lowered.properties.isAlphabetic)
+            if !unit.isLetter, let letter = Self.leet(scalar) {
+                let next = scalars.index(after: index)
+                let nextIsLetter = next != scalars.endIndex && scalars[next].properties.isAlphabetic
+                let previousIsLetter = units.last?.isLetter ?? false
+                if previousIsLetter || nextIsLetter {
+                    unit.scalar = letter
+                    unit.isLetter = true
+                }
+            }
+            units.append(unit)
+        }
+        joinSpacedLetters()
+        // Squeeze runs of 3+ equal letters to 2, and write UTF-8.
+        var run = 0
+        var last: Unicode.Scalar?
+        for unit in joined {
+            if unit.isLetter, unit.scalar == last {
+                run += 1
+                if run >= 3 {
+                    // Widen the previous output byte's source range to cover this repetition.
+                    if let lastIndex = originEnds.indices.last { originEnds[lastIndex] = Int32(unit.end) }
+                    continue
+                }
+            } else {
+                run = 1
+            }
+            last = unit.isLetter ? unit.scalar : nil
+            let before = output.count
+            UTF8.encode(unit.scalar) { output.append($0) }
+            for _ in before..<output.count {
+                originStarts.append(Int32(unit.start))
+                originEnds.append(Int32(unit.end))
+            }
+        }
+    }
+
+    /// Copies `units` to `joined`, dropping the single separators inside runs of three or more
+    /// one-character words.
+    private mutating func joinSpacedLetters() {
+        joined.removeAll(keepingCapacity: true)
+        var index = 0
+        let count = units.count
+        while index < count {
+            // A run starts at a one-character word: a letter (or `*`) not preceded by a letter.
+            if isWordCharacter(index), index == 0 || !isWordCharacter(index - 1) {
+                var end = index  // index of the last letter in the run
+                var letters = 1
+                var separator: Unicode.Scalar?
+                while end + 2 < count, isSeparator(end + 1), isWordCharacter(end + 2),
+                    end + 3 >= count || !isWordCharacter(end + 3),
+                    separator == nil || units[end + 1].scalar == separator
+                {
+                    separator = units[end + 1].scalar
+                    end += 2
+                    letters += 1
+                }
+                if letters >= 3, index + 1 >= count || !isWordCharacter(index + 1) {
+                    var position = index
+                    while position <= end {
+                        joined.append(units[position])
+                        position += 2
+                    }
+                    index = end + 1
+                    continue
+                }
+            }
+            joined.append(units[index])
+            index += 1
+        }
+    }
+
+    private func isWordCharacter(_ index: Int) -> Bool {
+        units[index].isLetter || units[index].scalar == "*"
+    }
+
+    private func isSeparator(_ index: Int) -> Bool {
+        switch units[index].scalar {
+        case " ", ".", "-", "_": true
+        default: false
+        }
+    }
+
+    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00AD, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064, 0xFEFF: true
+        default: false
+        }
+    }
+
+    static func lowercase(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        if scalar.isASCII {
+            return scalar.value >= 0x41 && scalar.value <= 0x5A ? Unicode.Scalar(scalar.value + 0x20)! : scalar
+        }
+        guard scalar.properties.isUppercase else { return scalar }
+        let mapped = scalar.properties.lowercaseMapping.unicodeScalars
+        return mapped.count == 1 ? mapped.first! : scalar
+    }
+
+    static func leet(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
+        switch scalar {
+        case "0": "o"
+        case "1", "!": "i"
+        case "3": "e"
+        case "4", "@": "a"
+        case "5", "$": "s"
+        case "7": "t"
+        default: nil
+        }
+    }
+}
