@@ -18,6 +18,8 @@ struct ChunkMatching {
     /// Rule errors, with the line and id of their message.
     private(set) var ruleErrors: [ExportScanner.LocatedRuleError] = []
     private(set) var budgetExhausted: BudgetExhaustion?
+    /// What each rule cost so far, when the matcher collects costs.
+    private(set) var ruleCosts: [Int: RuleCost] = [:]
     /// Messages seen so far.
     var messageCount: Int { base + pending.count }
 
@@ -60,6 +62,7 @@ struct ChunkMatching {
         let now = ContinuousClock.now
         let report = matcher.match(slice, scratch: scratch, started: now - spent)
         spent += ContinuousClock.now - now
+        for (rule, cost) in report.ruleCosts { ruleCosts[rule, default: RuleCost()] += cost }
         let own = (reported - sliceStart)..<(ready - sliceStart)
         for var hit in report.hits where own.contains(hit.messageIndex) {
             let message = slice[hit.messageIndex]

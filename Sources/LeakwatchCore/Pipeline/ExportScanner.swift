@@ -9,19 +9,21 @@ public struct ExportScanner: Sendable {
 
     public init(
         ruleSet: RuleSet, budget: ScanBudget = ScanBudget(), fingerprintKey: [UInt8],
-        archiveLimits: ArchiveLimits = .default
+        archiveLimits: ArchiveLimits = .default, collectsCosts: Bool = false
     ) {
         self.ruleSet = ruleSet
-        self.matcher = ExportMatcher(ruleSet: ruleSet, budget: budget)
+        self.matcher = ExportMatcher(ruleSet: ruleSet, budget: budget, collectsCosts: collectsCosts)
         self.alertBuilder = AlertBuilder(fingerprintKey: fingerprintKey)
         self.archiveLimits = archiveLimits
     }
 
     /// Scans `bytes`, the content of the file reported as `path` (`fileName` is its last
-    /// component, used only for chat names).
-    public func scan(_ bytes: [UInt8], path: String, fileName: String, scratch: MatchScratch, detectedAt: String)
-        -> ScanResult
-    {
+    /// component, used only for chat names). `inspect`, when given, sees every parsed export
+    /// before it is matched (`leakwatch eval` uses it to know every message).
+    public func scan(
+        _ bytes: [UInt8], path: String, fileName: String, scratch: MatchScratch, detectedAt: String,
+        inspect: ((ParsedExport) -> Void)? = nil
+    ) -> ScanResult {
         let file = ScannedFile(path: path, bytes: bytes)
         var result = ScanResult(file: file)
         let exports: [ParsedExport]
@@ -33,7 +35,9 @@ public struct ExportScanner: Sendable {
             return result
         }
         for (index, export) in exports.enumerated() {
+            inspect?(export)
             let report = matcher.match(export.messages, scratch: scratch)
+            for (rule, cost) in report.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
             record(
                 export: export, messageCount: export.messages.count, exportIndex: index, hits: report.hits,
                 message: { export.messages[$0] },
@@ -108,6 +112,8 @@ public struct ScanResult: Sendable {
     public var incomplete = false
     /// The file could not be scanned at all.
     public var failure: LeakwatchError?
+    /// What each rule cost on this file, by rule index, when the matcher collects costs.
+    public var ruleCosts: [Int: RuleCost] = [:]
 
     public init(file: ScannedFile) { self.file = file }
 

@@ -126,6 +126,7 @@ public struct StreamingExportScanner: Sendable {
             state?.export(messages: [], fileName: fileName) ?? ParsedExport(format: .plain, messages: [])
         export.notes.insert(contentsOf: decodingNotes, at: 0)
         var result = ScanResult(file: file)
+        result.ruleCosts = matching.ruleCosts
         let hitMessages = matching.hitMessages
         scanner.record(
             export: export, messageCount: matching.messageCount, exportIndex: 0, hits: matching.hits,
