@@ -1,7 +1,8 @@
 import LeakwatchCore
 
-/// Loads rule layers from directories: `*.yml`/`*.yaml` files, each directory a layer, later
-/// directories overriding earlier ones by file name (like systemd drop-ins).
+/// Loads rule layers from directories: `*.yml`/`*.yaml` rule files and `*.model` files (linear
+/// text models that rules name), each directory a layer, later directories overriding earlier
+/// ones by file name (like systemd drop-ins).
 public enum RuleDirectories {
     /// Shipped rules once installed.
     public static let installedShipped = "/usr/share/leakwatch/rules"
@@ -21,7 +22,9 @@ public enum RuleDirectories {
             var layer: [RuleFileSource] = []
             do {
                 for name in try FileReading.listDirectory(directory)
-                where !name.hasPrefix(".") && (name.hasSuffix(".yml") || name.hasSuffix(".yaml")) {
+                where !name.hasPrefix(".")
+                    && (name.hasSuffix(".yml") || name.hasSuffix(".yaml") || name.hasSuffix(".model"))
+                {
                     let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
                     do {
                         let bytes = try FileReading.readFile(path, limit: 4 << 20)

@@ -61,6 +61,31 @@ public struct Alert: Sendable, Hashable, Codable {
         public var redacted: Bool
         /// `low`, `medium` or `high`: the rule's own confidence, raised by validators and context.
         public var confidence: String
+        /// For a rule gated by a model: the model, its probability and the n-grams that raised it
+        /// most (masked); null otherwise.
+        public var model: ModelInfo?
+
+        enum CodingKeys: String, CodingKey {
+            case field, excerpt, fingerprint, redacted, confidence, model
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(field, forKey: .field)
+            try container.encode(excerpt, forKey: .excerpt)
+            try container.encode(fingerprint, forKey: .fingerprint)
+            try container.encode(redacted, forKey: .redacted)
+            try container.encode(confidence, forKey: .confidence)
+            try container.encode(model, forKey: .model)
+        }
+    }
+
+    public struct ModelInfo: Sendable, Hashable, Codable {
+        public var name: String
+        /// 0 to 1, rounded to three decimals.
+        public var probability: Double
+        /// The n-grams that raised the score most, letters after the first masked (`w:s***`).
+        public var features: [String]
     }
 
     enum CodingKeys: String, CodingKey {

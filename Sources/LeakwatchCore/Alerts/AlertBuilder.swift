@@ -75,7 +75,11 @@ public struct AlertBuilder: Sendable {
                     field: hit.field.rawValue,
                     excerpt: excerpt(of: value, around: hit.range, masking: masks[FieldKey(hit)] ?? []),
                     fingerprint: fingerprint(of: matched),
-                    redacted: rule.definition.redact, confidence: hit.confidence.rawValue))
+                    redacted: rule.definition.redact, confidence: hit.confidence.rawValue,
+                    model: hit.explanation.map {
+                        Alert.ModelInfo(
+                            name: $0.model, probability: ($0.probability * 1000).rounded() / 1000, features: $0.features)
+                    }))
         }
     }
 

@@ -53,7 +53,7 @@ public struct ExportMatcher: Sendable {
             if !definition.keywords.isEmpty {
                 needed.insert(FieldCorpus.Key(field: .text, normalization: definition.normalize))
             }
-            if let context = definition.context {
+            for context in [definition.context, definition.unless].compactMap(\.self) {
                 needed.insert(FieldCorpus.Key(field: .text, normalization: context.normalize))
             }
         }
@@ -195,6 +195,23 @@ extension ExportMatcher {
                 }
                 for index in found.indices { found[index].confidence = found[index].confidence.raised }
             }
+            if let model = rule.model {
+                // One match per message, standing only when the model rates the message highly enough.
+                var kept: [RuleHit] = []
+                var lastMessage = -1
+                for var hit in found.sorted(by: { ($0.messageIndex, $0.range.lowerBound) < ($1.messageIndex, $1.range.lowerBound) })
+                where hit.messageIndex != lastMessage {
+                    lastMessage = hit.messageIndex
+                    let text = messages[hit.messageIndex].text
+                    let verdict = model.score(text, scratch: &scratch.model)
+                    guard verdict.probability >= definition.threshold else { continue }
+                    hit.explanation = ModelExplanation(
+                        model: model.name, probability: verdict.probability,
+                        features: model.strongestFeatures(of: text, limit: 5, scratch: &scratch.model))
+                    kept.append(hit)
+                }
+                found = kept
+            }
             if let contextPattern = rule.contextPattern, let context = definition.context, !found.isEmpty {
                 var flags = [Bool](repeating: false, count: messages.count)
                 try markMessages(
@@ -211,6 +228,13 @@ extension ExportMatcher {
                     kept.append(hit)
                 }
                 found = kept
+            }
+            if let unlessPattern = rule.unlessPattern, let unless = definition.unless, !found.isEmpty {
+                var flags = [Bool](repeating: false, count: messages.count)
+                try markMessages(
+                    matching: unlessPattern, in: FieldCorpus.Key(field: .text, normalization: unless.normalize),
+                    flags: &flags)
+                found.removeAll { hasContext(near: $0.messageIndex, flags: flags, context: unless) }
             }
             report.hits += found
         }

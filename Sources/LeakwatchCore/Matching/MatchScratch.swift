@@ -7,6 +7,7 @@ public final class MatchScratch {
     var corpora: [FieldCorpus.Key: FieldCorpus] = [:]
     /// Send times of the messages being matched, in seconds (`LocalTimestamp.secondsSinceEpoch`).
     var times: [Int64?] = []
+    var model = LinearTextModelScratch()
 
     /// - Throws: `LeakwatchError` when PCRE2 cannot allocate its match data.
     public init(budget: ScanBudget = ScanBudget()) throws(LeakwatchError) {

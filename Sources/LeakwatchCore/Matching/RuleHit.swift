@@ -12,6 +12,8 @@ public struct RuleHit: Sendable, Hashable {
     public var range: Range<Int>
     /// The rule's confidence, raised by validators and context.
     public var confidence: Confidence
+    /// For a rule with a model: what the model said of the message.
+    public var explanation: ModelExplanation?
 
     public init(
         ruleIndex: Int, messageIndex: Int, field: RuleField, item: Int = 0, range: Range<Int>,
@@ -23,6 +25,20 @@ public struct RuleHit: Sendable, Hashable {
         self.item = item
         self.range = range
         self.confidence = confidence
+    }
+}
+
+/// Why a model-gated rule's match stands: the model's probability for the message and the
+/// n-grams that raised it most (masked).
+public struct ModelExplanation: Sendable, Hashable {
+    public var model: String
+    public var probability: Double
+    public var features: [String]
+
+    public init(model: String, probability: Double, features: [String]) {
+        self.model = model
+        self.probability = probability
+        self.features = features
     }
 }
 

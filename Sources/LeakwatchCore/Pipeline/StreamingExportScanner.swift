@@ -85,7 +85,7 @@ public struct StreamingExportScanner: Sendable {
         var state = layout.map(WhatsAppParseState.init)
         var matching = ChunkMatching(
             matcher: scanner.matcher, scratch: scratch,
-            window: scanner.ruleSet.rules.compactMap { $0.definition.context?.window }.max() ?? 0)
+            window: scanner.ruleSet.contextWindow)
         var reader = DecodedLineReader(readBytes: chunkBytes, hashing: false)
         var headerScanner = WhatsAppHeaderScanner()
         var cutSearch = 0

@@ -13,7 +13,10 @@ public final class CompiledRule: Sendable {
     /// The keywords as one caseless alternation of literals, when the rule has keywords.
     let keywordPattern: PCRE2Pattern?
     let contextPattern: PCRE2Pattern?
+    let unlessPattern: PCRE2Pattern?
     let validators: [MatchValidator]
+    /// The model that gates matches, for rules with `model:`.
+    let model: LinearTextModel?
     /// A short hash of everything that decides what the rule matches: alert ids change when the
     /// rule changes, and stay the same otherwise.
     public let revision: String
@@ -22,15 +25,18 @@ public final class CompiledRule: Sendable {
     /// Whether every pattern of the rule got JIT code.
     public var isJITCompiled: Bool {
         pattern.isJITCompiled && (keywordPattern?.isJITCompiled ?? true) && (contextPattern?.isJITCompiled ?? true)
+            && (unlessPattern?.isJITCompiled ?? true)
     }
     /// Why JIT was refused, if it was.
     public var jitError: PCRE2Error? { pattern.jitError ?? keywordPattern?.jitError ?? contextPattern?.jitError }
 
     /// Compiles the rule's patterns.
     /// - Throws: `RuleProblem` pointing at the pattern, with PCRE2's message and offset.
-    public init(_ definition: RuleDefinition, index: Int, jit: Bool) throws(RuleProblem) {
+    public init(_ definition: RuleDefinition, index: Int, model: LinearTextModel? = nil, jit: Bool) throws(RuleProblem)
+    {
         self.definition = definition
         self.index = index
+        self.model = model
         do {
             pattern = try PCRE2Pattern(definition.pattern, options: definition.options.pcre2Options, jit: jit)
         } catch {
@@ -60,11 +66,22 @@ public final class CompiledRule: Sendable {
         } else {
             contextPattern = nil
         }
+        if let unless = definition.unless {
+            do {
+                unlessPattern = try PCRE2Pattern(unless.pattern, options: unless.options.pcre2Options, jit: jit)
+            } catch {
+                throw RuleProblem(
+                    location: definition.location, ruleID: definition.id,
+                    message: "unless pattern does not compile: \(error.message) at offset \(error.offset ?? 0)")
+            }
+        } else {
+            unlessPattern = nil
+        }
         validators = definition.validate.compactMap { MatchValidator.builtins[$0] }
-        revision = Self.revision(of: definition)
+        revision = Self.revision(of: definition, model: model)
     }
 
-    private static func revision(of rule: RuleDefinition) -> String {
+    private static func revision(of rule: RuleDefinition, model: LinearTextModel?) -> String {
         var parts: [String] = [
             rule.id, rule.pattern, rule.options.map(\.rawValue).joined(separator: ","),
             rule.appliesTo.map(\.rawValue).joined(separator: ","), rule.keywords.joined(separator: "\u{1F}"),
@@ -78,6 +95,15 @@ public final class CompiledRule: Sendable {
             if let normalize = context.normalize { parts.append("context-normalize=\(normalize.rawValue)") }
         }
         if let normalize = rule.normalize { parts.append("normalize=\(normalize.rawValue)") }
+        if let model {
+            parts += ["model", model.name, model.digest, String(rule.threshold)]
+        }
+        if let unless = rule.unless {
+            parts += [
+                "unless", unless.pattern, unless.options.map(\.rawValue).joined(separator: ","), String(unless.window),
+                unless.within.map { String($0.components.seconds) } ?? "", unless.normalize?.rawValue ?? "",
+            ]
+        }
         let digest = SHA256.hash(data: Array(parts.joined(separator: "\u{1E}").utf8))
         return digest.prefix(8).hex
     }

@@ -1,8 +1,12 @@
+import Foundation
+
 extension MatchValidator {
     /// The validators a rule file can name, by name.
     public static let builtins: [String: MatchValidator] = {
         var all: [String: MatchValidator] = [:]
-        for validator in [ukPostcodeArea, pncID, latLon, luhn, nhsNumber] {
+        for validator in [
+            ukPostcodeArea, pncID, latLon, luhn, nhsNumber, ukPhone, nino, paymentCard, dateOfBirth, ukVehicleRegistration,
+        ] {
             all[validator.name] = validator
         }
         return all
@@ -44,6 +48,49 @@ extension MatchValidator {
         name: "nhs-number",
         summary: "10-digit NHS number with a valid mod-11 check digit",
         isValid: { BuiltinChecks.isNHSNumber($0) }
+    )
+
+    /// A UK number a person answers: geographic (01, 02) or mobile/personal (07, not 076 pagers),
+    /// with the right number of digits once `+44`, `0044`, `(0)` and separators are removed.
+    /// Freephone, business-rate, premium and short codes are not.
+    public static let ukPhone = MatchValidator(
+        name: "uk-phone",
+        summary: "UK geographic (01/02) or mobile (07, not 076) number with the right length",
+        isValid: { BuiltinChecks.isUKPersonalPhone($0) }
+    )
+
+    /// A National Insurance number: two prefix letters HMRC issues (neither D F I Q U V, second
+    /// not O; not BG GB KN NK NT TN ZZ, nor the administrative OO CR FY MW NC PP PY PZ), six
+    /// digits, a suffix A to D (or none).
+    public static let nino = MatchValidator(
+        name: "nino",
+        summary: "National Insurance number with an issued prefix (HMRC NIM39110) and suffix A-D",
+        isValid: { BuiltinChecks.isNINO($0) }
+    )
+
+    /// A payment card number: 13 to 19 digits passing Luhn, starting as a card scheme does (Visa 4,
+    /// Mastercard 51-55 and 2221-2720, Amex 34/37, Discover 6011/644-649/65, JCB 35, UnionPay 62,
+    /// Diners 30/36/38).
+    public static let paymentCard = MatchValidator(
+        name: "payment-card",
+        summary: "13-19 digit card number passing Luhn with a card scheme's prefix",
+        isValid: { BuiltinChecks.isPaymentCard($0) }
+    )
+
+    /// A date of birth: the last date in the match (`12/03/1987`, `12.3.87`, `12 March 1987`,
+    /// `12th Mar 87`) is a real calendar date in day-month-year order within the last 110 years.
+    public static let dateOfBirth = MatchValidator(
+        name: "date-of-birth",
+        summary: "a real day-month-year date within the last 110 years",
+        isValid: { BuiltinChecks.isDateOfBirth($0) }
+    )
+
+    /// A current-format registration (two letters, age identifier, three letters) whose age
+    /// identifier has been issued (02-26 or 51-75 by 2026, not 00/01/50), or a prefix/suffix one.
+    public static let ukVehicleRegistration = MatchValidator(
+        name: "uk-vrm",
+        summary: "UK registration mark: current format with an issued age identifier, or prefix/suffix format",
+        isValid: { BuiltinChecks.isUKVehicleRegistration($0) }
     )
 }
 
@@ -260,5 +307,148 @@ enum BuiltinChecks {
         if check == 11 { check = 0 }
         guard check != 10 else { return false }
         return check == digits[9]
+    }
+
+    // MARK: UK phone
+
+    static func isUKPersonalPhone(_ text: Substring) -> Bool {
+        var digits = text.filter(isASCIIDigit).map { $0 }
+        let written = text.filter { !$0.isWhitespace }
+        if written.hasPrefix("+44") || written.hasPrefix("0044") {
+            digits.removeFirst(written.hasPrefix("+44") ? 2 : 4)
+            // "+44 (0)7700 ..." writes the trunk zero too.
+            if written.contains("(0)"), digits.first == "0" { digits.removeFirst() }
+            digits.insert("0", at: 0)
+        }
+        guard digits.first == "0", digits.count >= 2 else { return false }
+        switch digits[1] {
+        case "1": return digits.count == 10 || digits.count == 11
+        case "2": return digits.count == 11
+        case "7": return digits.count == 11 && !(digits.count > 2 && digits[2] == "6")
+        default: return false
+        }
+    }
+
+    // MARK: National Insurance number
+
+    static let ninoNeverPrefixes: Set<String> = [
+        "BG", "GB", "KN", "NK", "NT", "TN", "ZZ", "OO", "CR", "FY", "MW", "NC", "PP", "PY", "PZ",
+    ]
+
+    static func isNINO(_ text: Substring) -> Bool {
+        let chars = compact(text).map(upper)
+        guard chars.count == 8 || chars.count == 9 else { return false }
+        let first = chars[0]
+        let second = chars[1]
+        guard isASCIILetter(first), isASCIILetter(second), chars[2..<8].allSatisfy(isASCIIDigit) else { return false }
+        let never: Set<Character> = ["D", "F", "I", "Q", "U", "V"]
+        guard !never.contains(first), !never.contains(second), second != "O" else { return false }
+        guard !ninoNeverPrefixes.contains(String([first, second])) else { return false }
+        if chars.count == 9 { return "ABCD".contains(chars[8]) }
+        return true
+    }
+
+    // MARK: Payment card
+
+    static func isPaymentCard(_ text: Substring) -> Bool {
+        let digits = compact(text)
+        guard digits.count >= 13, digits.count <= 19, isLuhn(text) else { return false }
+        let prefix = String(digits.prefix(6))
+        func starts(_ value: String) -> Bool { prefix.hasPrefix(value) }
+        let two = Int(prefix.prefix(2)) ?? 0
+        let three = Int(prefix.prefix(3)) ?? 0
+        let four = Int(prefix.prefix(4)) ?? 0
+        return starts("4") || (51...55).contains(two) || (2221...2720).contains(four) || two == 34 || two == 37
+            || starts("6011") || (644...649).contains(three) || two == 65 || two == 35 || two == 62
+            || two == 30 || two == 36 || two == 38
+    }
+
+    // MARK: Date of birth
+
+    static let monthNames = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
+
+    /// The last date written in `text`, as (day, month, year with century).
+    static func lastDate(in text: Substring) -> (day: Int, month: Int, year: Int)? {
+        // Tokens of digits and letters, in order.
+        var tokens: [String] = []
+        var current = ""
+        for character in text.lowercased() {
+            if character.isASCII && (character.isLetter || character.isNumber) {
+                if let last = current.last, last.isNumber != character.isNumber {
+                    tokens.append(current)
+                    current = ""
+                }
+                current.append(character)
+            } else if !current.isEmpty {
+                tokens.append(current)
+                current = ""
+            }
+        }
+        if !current.isEmpty { tokens.append(current) }
+        tokens.removeAll { ["st", "nd", "rd", "th", "of"].contains($0) }
+        guard tokens.count >= 3 else { return nil }
+        for end in stride(from: tokens.count - 1, through: 2, by: -1) {
+            let dayText = tokens[end - 2]
+            let monthText = tokens[end - 1]
+            let yearText = tokens[end]
+            guard let day = Int(dayText), let yearNumber = Int(yearText), yearText.count == 2 || yearText.count == 4
+            else { continue }
+            let month: Int
+            if let number = Int(monthText) {
+                month = number
+            } else if let index = monthNames.firstIndex(where: { monthText.hasPrefix($0) }) {
+                month = index + 1
+            } else {
+                continue
+            }
+            var year = yearNumber
+            if yearText.count == 2 { year += yearNumber <= currentYear % 100 ? 2000 : 1900 }
+            return (day, month, year)
+        }
+        return nil
+    }
+
+    static let currentYear: Int = {
+        let seconds = Int64(Date().timeIntervalSince1970)
+        return LocalTimestamp(secondsSinceEpoch: seconds).year
+    }()
+
+    static func isDateOfBirth(_ text: Substring) -> Bool {
+        guard let date = lastDate(in: text) else { return false }
+        guard (1...12).contains(date.month), date.day >= 1 else { return false }
+        let daysInMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard date.day <= daysInMonth[date.month - 1] else { return false }
+        if date.month == 2, date.day == 29, !(date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0)) {
+            return false
+        }
+        return date.year <= currentYear && date.year >= currentYear - 110
+    }
+
+    // MARK: Vehicle registration
+
+    static func isUKVehicleRegistration(_ text: Substring) -> Bool {
+        let chars = compact(text).map(upper)
+        // Current format: LLNNLLL.
+        if chars.count == 7, chars[0...1].allSatisfy(isASCIILetter), chars[2...3].allSatisfy(isASCIIDigit),
+            chars[4...6].allSatisfy(isASCIILetter)
+        {
+            let age = digitValue(chars[2])! * 10 + digitValue(chars[3])!
+            let year = currentYear % 100
+            let issued = (2...min(50, year)).contains(age) || (51...min(99, year + 50)).contains(age)
+            let letters = chars[0...1] + chars[4...6]
+            return issued && !letters.contains("I") && !letters.contains("Q") && !chars[0...1].contains("Z")
+        }
+        // Prefix (A123 BCD) and suffix (ABC 123D) formats: one to three digits.
+        let digits = chars.filter(isASCIIDigit).count
+        guard (1...3).contains(digits), chars.count >= 5, chars.count <= 7 else { return false }
+        if isASCIILetter(chars[0]), isASCIIDigit(chars[1]) {
+            return chars.dropFirst(1 + digits).count == 3 && chars.dropFirst(1 + digits).allSatisfy(isASCIILetter)
+        }
+        if chars.prefix(3).allSatisfy(isASCIILetter), let last = chars.last, isASCIILetter(last) {
+            return chars.dropFirst(3).dropLast().allSatisfy(isASCIIDigit)
+        }
+        return false
     }
 }

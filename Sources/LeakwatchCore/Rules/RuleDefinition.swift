@@ -26,14 +26,22 @@ public struct RuleDefinition: Sendable, Hashable {
     public var keywords: [String]
     /// Names of `MatchValidator`s that must all accept a match.
     public var validate: [String]
-    /// A second pattern that must match nearby for a match to count.
+    /// A second pattern that must match nearby for a match to count (or that raises confidence).
     public var context: RuleContext?
+    /// A pattern that, found nearby, cancels a match: counter-speech quoting a slur, a business's
+    /// phone number, a case context. Its `effect` is ignored.
+    public var unless: RuleContext?
     /// Mask the matched span in excerpts (default true).
     public var redact: Bool
     /// The confidence of a bare match; validators and context raise it.
     public var confidence: Confidence
     /// A rewriting of the text the pattern (and keywords) run on, if any.
     public var normalize: TextNormalization?
+    /// A linear text model (a `NAME.model` file among the rules) that must rate the message at
+    /// least `threshold` for a match to count; then one match per message is reported.
+    public var model: String?
+    /// The model probability a message needs (0 to 1).
+    public var threshold: Double
     public var description: String
     public var examples: RuleExamples
     /// Where the rule starts in its file.
@@ -44,8 +52,10 @@ public struct RuleDefinition: Sendable, Hashable {
     public init(
         id: String, title: String, category: RuleCategory, severity: Severity, pattern: String,
         options: [RuleOption] = [], appliesTo: [RuleField] = [.text], keywords: [String] = [],
-        validate: [String] = [], context: RuleContext? = nil, redact: Bool = true, confidence: Confidence = .medium,
-        normalize: TextNormalization? = nil, description: String = "", examples: RuleExamples,
+        validate: [String] = [], context: RuleContext? = nil, unless: RuleContext? = nil, redact: Bool = true,
+        confidence: Confidence = .medium,
+        normalize: TextNormalization? = nil, model: String? = nil, threshold: Double = 0.5,
+        description: String = "", examples: RuleExamples,
         location: SourceLocation, patternLocation: SourceLocation? = nil
     ) {
         self.id = id
@@ -58,9 +68,12 @@ public struct RuleDefinition: Sendable, Hashable {
         self.keywords = keywords
         self.validate = validate
         self.context = context
+        self.unless = unless
         self.redact = redact
         self.confidence = confidence
         self.normalize = normalize
+        self.model = model
+        self.threshold = threshold
         self.description = description
         self.examples = examples
         self.location = location

@@ -7,7 +7,7 @@ import Yams
 public enum RuleFileParser {
     static let ruleFields: Set<String> = [
         "id", "title", "category", "severity", "pattern", "options", "applies-to", "keywords", "validate",
-        "context", "redact", "confidence", "normalize", "description", "examples",
+        "context", "unless", "redact", "confidence", "normalize", "model", "threshold", "description", "examples",
     ]
 
     /// Parses `text`, the contents of the rule file at `path`.
@@ -145,7 +145,8 @@ public enum RuleFileParser {
             let known = MatchValidator.builtins.keys.sorted().joined(separator: ", ")
             context.report(at: validator.location, "unknown validator '\(validator.value)' (known: \(known))")
         }
-        let ruleContext = values["context"].flatMap { parseContext($0, context: &context) }
+        let ruleContext = values["context"].flatMap { parseContext($0, field: "context", context: &context) }
+        let unless = values["unless"].flatMap { parseContext($0, field: "unless", context: &context) }
         var redact = true
         if let redactNode = values["redact"] {
             if let value = redactNode.bool {
@@ -163,6 +164,23 @@ public enum RuleFileParser {
             }
         }
         let normalize = values["normalize"].flatMap { context.normalization($0, field: "normalize") }
+        var model: String?
+        if let modelNode = values["model"] {
+            if let name = modelNode.string, isValidID(name) {
+                model = name
+            } else {
+                context.report(at: modelNode, "'model' must name a model file without '.model' (letters, digits, '.', '-')")
+            }
+        }
+        var threshold = 0.5
+        if let thresholdNode = values["threshold"] {
+            if let value = thresholdNode.float, value > 0, value < 1 {
+                threshold = value
+            } else {
+                context.report(at: thresholdNode, "'threshold' must be a probability between 0 and 1")
+            }
+            if values["model"] == nil { context.report(at: thresholdNode, "'threshold' needs a 'model'") }
+        }
         let description = values["description"]?.string ?? ""
         let examples = parseExamples(values["examples"], rule: node, context: &context)
 
@@ -170,16 +188,19 @@ public enum RuleFileParser {
         return RuleDefinition(
             id: id, title: title, category: category, severity: severity, pattern: pattern, options: options,
             appliesTo: appliesTo, keywords: keywords, validate: validate.map(\.value), context: ruleContext,
-            redact: redact, confidence: confidence, normalize: normalize, description: description,
+            unless: unless,
+            redact: redact, confidence: confidence, normalize: normalize, model: model, threshold: threshold,
+            description: description,
             examples: examples, location: location,
             patternLocation: values["pattern"].map { context.location(of: $0) })
     }
 
-    private static func parseContext(_ node: Node, context: inout Context) -> RuleContext? {
+    /// `context:` or `unless:`, named `field` in problems.
+    private static func parseContext(_ node: Node, field: String, context: inout Context) -> RuleContext? {
         guard case .mapping(let mapping) = node else {
             context.report(
                 at: node,
-                "'context' must be a mapping with 'pattern' and optional 'options', 'window', 'within', 'effect', 'normalize'"
+                "'\(field)' must be a mapping with 'pattern' and optional 'options', 'window', 'within', 'effect', 'normalize'"
             )
             return nil
         }
@@ -191,13 +212,13 @@ public enum RuleFileParser {
         var normalize: TextNormalization?
         for (key, value) in mapping {
             switch key.string {
-            case "pattern": pattern = context.requiredString(value, field: "context.pattern", in: node)
-            case "options": options = context.enumList(value, field: "context.options", as: RuleOption.self)
+            case "pattern": pattern = context.requiredString(value, field: "\(field).pattern", in: node)
+            case "options": options = context.enumList(value, field: "\(field).options", as: RuleOption.self)
             case "window":
                 if let number = value.int, number >= 0, number <= 50 {
                     window = number
                 } else {
-                    context.report(at: value, "'context.window' must be a whole number from 0 to 50")
+                    context.report(at: value, "'\(field).window' must be a whole number from 0 to 50")
                 }
             case "within":
                 if let duration = value.string.flatMap(DurationText.parse), duration > .zero,
@@ -205,20 +226,20 @@ public enum RuleFileParser {
                 {
                     within = duration
                 } else {
-                    context.report(at: value, "'context.within' must be a time up to 24h, such as 90s, 10m or 2h")
+                    context.report(at: value, "'\(field).within' must be a time up to 24h, such as 90s, 10m or 2h")
                 }
             case "effect":
                 if let value = value.string.flatMap(ContextEffect.init(rawValue:)) {
                     effect = value
                 } else {
-                    context.report(at: value, "'context.effect' must be 'require' or 'raise'")
+                    context.report(at: value, "'\(field).effect' must be 'require' or 'raise'")
                 }
-            case "normalize": normalize = context.normalization(value, field: "context.normalize")
-            default: context.report(at: key, "unknown field 'context.\(key.string ?? "?")'")
+            case "normalize": normalize = context.normalization(value, field: "\(field).normalize")
+            default: context.report(at: key, "unknown field '\(field).\(key.string ?? "?")'")
             }
         }
         guard let pattern else {
-            context.report(at: node, "'context' needs a 'pattern'")
+            context.report(at: node, "'\(field)' needs a 'pattern'")
             return nil
         }
         return RuleContext(

@@ -35,12 +35,30 @@ extension RuleSet {
                 effective[source.name] = source
             }
         }
-        let files = order.compactMap { effective[$0] }.map { RuleFileParser.parse($0.text, path: $0.path) }
-        return build(files: files, jit: jit)
+        let sources = order.compactMap { effective[$0] }
+        var models: [String: LinearTextModel] = [:]
+        var modelProblems: [RuleProblem] = []
+        for source in sources where source.name.hasSuffix(".model") {
+            do {
+                let model = try LinearTextModel.parse(source.text, path: source.path)
+                models[model.name] = model
+            } catch {
+                modelProblems.append(error)
+            }
+        }
+        let files = sources.filter { !$0.name.hasSuffix(".model") }.map { RuleFileParser.parse($0.text, path: $0.path) }
+        var build = build(files: files, models: models, jit: jit)
+        if !modelProblems.isEmpty {
+            build.problems = modelProblems + build.problems
+            build.ruleSet = nil
+        }
+        return build
     }
 
-    /// Builds a rule set from already parsed files (in order).
-    public static func build(files: [RuleFile], jit: Bool = true) -> RuleSetBuild {
+    /// Builds a rule set from already parsed files (in order) and the models they may name.
+    public static func build(files: [RuleFile], models: [String: LinearTextModel] = [:], jit: Bool = true)
+        -> RuleSetBuild
+    {
         var problems = files.flatMap(\.problems)
         var warnings: [String] = []
         let disabledEntries = files.flatMap(\.disable)
@@ -64,8 +82,19 @@ extension RuleSet {
             firstDefinition[definition.id] = definition.location
             // A disabled rule is not compiled: turning off a broken shipped rule must work.
             if disabled.contains(definition.id) { continue }
+            var model: LinearTextModel?
+            if let name = definition.model {
+                model = models[name]
+                if model == nil {
+                    problems.append(
+                        RuleProblem(
+                            location: definition.location, ruleID: definition.id,
+                            message: "model '\(name)' not found: no \(name).model in the rule directories"))
+                    continue
+                }
+            }
             do {
-                let rule = try CompiledRule(definition, index: compiled.count, jit: jit)
+                let rule = try CompiledRule(definition, index: compiled.count, model: model, jit: jit)
                 if jit, jitRefusal == nil, let error = rule.jitError {
                     jitRefusal = error.message
                 }

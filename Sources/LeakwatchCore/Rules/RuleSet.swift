@@ -21,6 +21,12 @@ public final class RuleSet: Sendable {
         self.revision = SHA256.hash(data: Array(revisions.utf8)).prefix(8).hex
     }
 
+    /// The farthest any rule looks for context (`context` or `unless`), in messages: a streamed
+    /// export is matched with this many neighbours on each side.
+    public var contextWindow: Int {
+        rules.flatMap { [$0.definition.context?.window, $0.definition.unless?.window] }.compactMap(\.self).max() ?? 0
+    }
+
     /// The rule with `id`, if loaded.
     public func rule(id: String) -> CompiledRule? { rules.first { $0.id == id } }
 }
