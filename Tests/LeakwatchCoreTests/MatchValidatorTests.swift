@@ -13,7 +13,11 @@ struct MatchValidatorTests {
     }
 
     @Test func everyBuiltinIsRegisteredUnderItsOwnName() {
-        #expect(Set(MatchValidator.builtins.keys) == ["uk-postcode-area", "pnc-id", "lat-lon", "luhn", "nhs-number"])
+        #expect(
+            Set(MatchValidator.builtins.keys) == [
+                "uk-postcode-area", "pnc-id", "lat-lon", "luhn", "nhs-number", "uk-phone", "nino", "payment-card",
+                "date-of-birth", "uk-vrm",
+            ])
         for (name, validator) in MatchValidator.builtins {
             #expect(validator.name == name)
             #expect(!validator.summary.isEmpty)
@@ -89,5 +93,26 @@ struct MatchValidatorTests {
     ])
     func nhsRejected(_ text: String) {
         #expect(!check("nhs-number", text))
+    }
+
+    @Test(arguments: [
+        ("uk-phone", "07700 900123", true), ("uk-phone", "+44 7700 900123", true), ("uk-phone", "+44 (0)7700 900123", true),
+        ("uk-phone", "0044 7700 900123", true), ("uk-phone", "0113 496 0123", true), ("uk-phone", "(020) 7946 0123", true),
+        ("uk-phone", "07600 123456", false), ("uk-phone", "0800 123 4567", false), ("uk-phone", "0345 123 4567", false),
+        ("uk-phone", "0770 090012", false),
+        ("nino", "JH 45 67 89 C", true), ("nino", "jh456789c", true), ("nino", "JH456789", true),
+        ("nino", "QQ 12 34 56 A", false), ("nino", "NK 12 34 56 A", false), ("nino", "JO 12 34 56 A", false),
+        ("nino", "JH 45 67 89 E", false),
+        ("payment-card", "4111 1111 1111 1111", true), ("payment-card", "5500-0000-0000-0004", true),
+        ("payment-card", "378282246310005", true), ("payment-card", "4111 1111 1111 1112", false),
+        ("payment-card", "1234 5678 9012 3452", false),
+        ("date-of-birth", "12/03/1987", true), ("date-of-birth", "DOB 12.3.87", true), ("date-of-birth", "12th March 1987", true),
+        ("date-of-birth", "29/02/2000", true), ("date-of-birth", "29/02/2001", false), ("date-of-birth", "31/04/1990", false),
+        ("date-of-birth", "12/03/1850", false), ("date-of-birth", "12/13/1987", false),
+        ("uk-vrm", "AB12 CDE", true), ("uk-vrm", "yx68klm", true), ("uk-vrm", "L123 ABC", true), ("uk-vrm", "ABC 123D", true),
+        ("uk-vrm", "AB00 CDE", false), ("uk-vrm", "AB01 CDE", false), ("uk-vrm", "AB99 CDE", false), ("uk-vrm", "LS11 5QS", false),
+    ])
+    func personalDataValidators(name: String, text: String, valid: Bool) {
+        #expect(check(name, text) == valid, "\(name) \(text)")
     }
 }

@@ -98,13 +98,25 @@ struct TextFolding {
                     end += 2
                     letters += 1
                 }
+                // "a" and "i" are words of their own: "a f a g" is "a" then "fag".
+                var first = index
+                if letters >= 4, units[index].scalar == "a" || units[index].scalar == "i" {
+                    joined.append(units[index])
+                    joined.append(units[index + 1])
+                    first = index + 2
+                    letters -= 1
+                }
                 if letters >= 3, index + 1 >= count || !isWordCharacter(index + 1) {
-                    var position = index
+                    var position = first
                     while position <= end {
                         joined.append(units[position])
                         position += 2
                     }
                     index = end + 1
+                    continue
+                }
+                if first != index {
+                    index = first
                     continue
                 }
             }
