@@ -17,9 +17,9 @@ import Testing
 
     @Test(arguments: [
         ("N1GG3R", "nigger"), ("b!tch", "bitch"), ("f a g g o t", "faggot"), ("n.i.g.g.e.r", "nigger"),
-        ("c-u-n-t", "cunt"), ("sluuuuut", "sluut"), ("p*ki", "p*ki"), ("sl\u{200B}ut", "slut"),
+        ("c-u-n-t", "cunt"), ("sluuuuut", "slut"), ("spaaaaz", "spaz"), ("faggot", "faggot"), ("p*ki", "p*ki"), ("sl\u{200B}ut", "slut"),
         ("wh0re", "whore"), ("@ss", "ass"), ("call 07700 900123", "call 07700 900123"),
-        ("I am a b c", "i am abc"), ("a f a g", "a fag"), ("x y z", "xyz"), ("A1 intel", "ai intel"), ("cooool", "cool"),
+        ("I am a b c", "i am abc"), ("a f a g", "a fag"), ("x y z", "xyz"), ("A1 intel", "ai intel"), ("cooool", "col"),
     ])
     func foldUndoesTheUsualDisguises(input: String, expected: String) {
         #expect(folded(input).0 == expected)

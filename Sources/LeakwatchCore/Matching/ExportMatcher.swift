@@ -53,16 +53,22 @@ public struct ExportMatcher: Sendable {
             if !definition.keywords.isEmpty {
                 needed.insert(FieldCorpus.Key(field: .text, normalization: definition.normalize))
             }
-            for context in [definition.context, definition.unless].compactMap(\.self) {
+            for context in definition.contexts + [definition.unless].compactMap(\.self) {
                 needed.insert(FieldCorpus.Key(field: .text, normalization: context.normalize))
             }
         }
         for key in needed {
             scratch.corpora[key, default: FieldCorpus()].reset(key, messages: messages)
         }
+        if scratch.ruleCategoriesOf != ruleSet.revision || scratch.ruleCategories.count != ruleSet.rules.count {
+            scratch.ruleCategories = ruleSet.rules.map(\.definition.category)
+            scratch.ruleCategoriesOf = ruleSet.revision
+        }
         scratch.times.removeAll(keepingCapacity: true)
         for message in messages { scratch.times.append(message.timestamp?.secondsSinceEpoch) }
-        for rule in rules {
+        // Rules that look at other categories' alerts run last, on the hits of all the others.
+        let ordered = rules.filter { !$0.looksAtCategories } + rules.filter(\.looksAtCategories)
+        for rule in ordered {
             do throws(OutOfTime) {
                 try run.apply(rule)
             } catch {
@@ -212,11 +218,8 @@ extension ExportMatcher {
                 }
                 found = kept
             }
-            if let contextPattern = rule.contextPattern, let context = definition.context, !found.isEmpty {
-                var flags = [Bool](repeating: false, count: messages.count)
-                try markMessages(
-                    matching: contextPattern, in: FieldCorpus.Key(field: .text, normalization: context.normalize),
-                    flags: &flags)
+            for (index, context) in definition.contexts.enumerated() where !found.isEmpty {
+                let flags = try contextFlags(context, pattern: rule.contextPatterns[index], rule: rule)
                 var kept: [RuleHit] = []
                 kept.reserveCapacity(found.count)
                 for var hit in found {
@@ -229,14 +232,30 @@ extension ExportMatcher {
                 }
                 found = kept
             }
-            if let unlessPattern = rule.unlessPattern, let unless = definition.unless, !found.isEmpty {
-                var flags = [Bool](repeating: false, count: messages.count)
-                try markMessages(
-                    matching: unlessPattern, in: FieldCorpus.Key(field: .text, normalization: unless.normalize),
-                    flags: &flags)
+            if let unless = definition.unless, !found.isEmpty {
+                let flags = try contextFlags(unless, pattern: rule.unlessPattern, rule: rule)
                 found.removeAll { hasContext(near: $0.messageIndex, flags: flags, context: unless) }
             }
             report.hits += found
+        }
+
+        /// The messages where a context (or `unless`) is found: where its pattern matches, or where
+        /// another rule of its category has a hit.
+        mutating func contextFlags(_ context: RuleContext, pattern: PCRE2Pattern?, rule: CompiledRule) throws(OutOfTime)
+            -> [Bool]
+        {
+            var flags = [Bool](repeating: false, count: messages.count)
+            if !context.categories.isEmpty {
+                for hit in report.hits where hit.ruleIndex != rule.index {
+                    if context.categories.contains(scratch.ruleCategories[hit.ruleIndex]) {
+                        flags[hit.messageIndex] = true
+                    }
+                }
+            } else if let pattern {
+                try markMessages(
+                    matching: pattern, in: FieldCorpus.Key(field: .text, normalization: context.normalize), flags: &flags)
+            }
+            return flags
         }
 
         /// Whether a message flagged in `flags` is `message` itself or a neighbour in the same

@@ -8,6 +8,10 @@ public final class MatchScratch {
     /// Send times of the messages being matched, in seconds (`LocalTimestamp.secondsSinceEpoch`).
     var times: [Int64?] = []
     var model = LinearTextModelScratch()
+    /// Each rule's category, by rule index (for contexts that are another category's alerts).
+    var ruleCategories: [RuleCategory] = []
+    /// The revision of the rule set `ruleCategories` was taken from.
+    var ruleCategoriesOf: String?
 
     /// - Throws: `LeakwatchError` when PCRE2 cannot allocate its match data.
     public init(budget: ScanBudget = ScanBudget()) throws(LeakwatchError) {

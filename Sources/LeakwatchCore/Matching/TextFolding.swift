@@ -9,7 +9,7 @@
 ///    `*` stays `*`;
 /// 4. three or more one-character "words" separated by one space, `.`, `-` or `_` are joined
 ///    (`f a g`, `n.i.g.g.a`, `c-u-n-t`);
-/// 5. a run of three or more of the same letter becomes two.
+/// 5. a run of three or more of the same letter becomes one (`spaaaaz`, `sluuuut`); two stay two.
 struct TextFolding {
     /// One output scalar and the source bytes it stands for.
     private struct Unit {
@@ -54,27 +54,25 @@ struct TextFolding {
             units.append(unit)
         }
         joinSpacedLetters()
-        // Squeeze runs of 3+ equal letters to 2, and write UTF-8.
-        var run = 0
-        var last: Unicode.Scalar?
-        for unit in joined {
-            if unit.isLetter, unit.scalar == last {
-                run += 1
-                if run >= 3 {
-                    // Widen the previous output byte's source range to cover this repetition.
-                    if let lastIndex = originEnds.indices.last { originEnds[lastIndex] = Int32(unit.end) }
-                    continue
+        // Runs of 3+ equal letters become one; write UTF-8.
+        var position = 0
+        while position < joined.count {
+            let unit = joined[position]
+            var end = position + 1
+            while unit.isLetter, end < joined.count, joined[end].scalar == unit.scalar { end += 1 }
+            let copies = end - position >= 3 ? 1 : end - position
+            for copy in 0..<copies {
+                let source = joined[position + copy]
+                let before = output.count
+                UTF8.encode(source.scalar) { output.append($0) }
+                // A squeezed run's one letter stands for the whole run.
+                let sourceEnd = copies == 1 ? joined[end - 1].end : source.end
+                for _ in before..<output.count {
+                    originStarts.append(Int32(source.start))
+                    originEnds.append(Int32(sourceEnd))
                 }
-            } else {
-                run = 1
             }
-            last = unit.isLetter ? unit.scalar : nil
-            let before = output.count
-            UTF8.encode(unit.scalar) { output.append($0) }
-            for _ in before..<output.count {
-                originStarts.append(Int32(unit.start))
-                originEnds.append(Int32(unit.end))
-            }
+            position = end
         }
     }
 

@@ -12,7 +12,8 @@ public final class CompiledRule: Sendable {
     let pattern: PCRE2Pattern
     /// The keywords as one caseless alternation of literals, when the rule has keywords.
     let keywordPattern: PCRE2Pattern?
-    let contextPattern: PCRE2Pattern?
+    /// Compiled patterns of `definition.contexts`, in order (nil for a category context).
+    let contextPatterns: [PCRE2Pattern?]
     let unlessPattern: PCRE2Pattern?
     let validators: [MatchValidator]
     /// The model that gates matches, for rules with `model:`.
@@ -22,13 +23,21 @@ public final class CompiledRule: Sendable {
     public let revision: String
 
     public var id: String { definition.id }
+    /// Whether the rule's context or `unless` is another category's alerts: such rules run after
+    /// all the others, on their hits.
+    public var looksAtCategories: Bool {
+        definition.contexts.contains { !$0.categories.isEmpty } || !(definition.unless?.categories.isEmpty ?? true)
+    }
     /// Whether every pattern of the rule got JIT code.
     public var isJITCompiled: Bool {
-        pattern.isJITCompiled && (keywordPattern?.isJITCompiled ?? true) && (contextPattern?.isJITCompiled ?? true)
+        pattern.isJITCompiled && (keywordPattern?.isJITCompiled ?? true)
+            && contextPatterns.allSatisfy { $0?.isJITCompiled ?? true }
             && (unlessPattern?.isJITCompiled ?? true)
     }
     /// Why JIT was refused, if it was.
-    public var jitError: PCRE2Error? { pattern.jitError ?? keywordPattern?.jitError ?? contextPattern?.jitError }
+    public var jitError: PCRE2Error? {
+        pattern.jitError ?? keywordPattern?.jitError ?? contextPatterns.compactMap { $0?.jitError }.first
+    }
 
     /// Compiles the rule's patterns.
     /// - Throws: `RuleProblem` pointing at the pattern, with PCRE2's message and offset.
@@ -55,18 +64,23 @@ public final class CompiledRule: Sendable {
                     location: definition.location, ruleID: definition.id, message: "keywords do not compile: \(error)")
             }
         }
-        if let context = definition.context {
+        var contextPatterns: [PCRE2Pattern?] = []
+        for context in definition.contexts {
+            guard context.categories.isEmpty else {
+                contextPatterns.append(nil)
+                continue
+            }
             do {
-                contextPattern = try PCRE2Pattern(context.pattern, options: context.options.pcre2Options, jit: jit)
+                contextPatterns.append(
+                    try PCRE2Pattern(context.pattern, options: context.options.pcre2Options, jit: jit))
             } catch {
                 throw RuleProblem(
                     location: definition.location, ruleID: definition.id,
                     message: "context pattern does not compile: \(error.message) at offset \(error.offset ?? 0)")
             }
-        } else {
-            contextPattern = nil
         }
-        if let unless = definition.unless {
+        self.contextPatterns = contextPatterns
+        if let unless = definition.unless, unless.categories.isEmpty {
             do {
                 unlessPattern = try PCRE2Pattern(unless.pattern, options: unless.options.pcre2Options, jit: jit)
             } catch {
@@ -87,12 +101,16 @@ public final class CompiledRule: Sendable {
             rule.appliesTo.map(\.rawValue).joined(separator: ","), rule.keywords.joined(separator: "\u{1F}"),
             rule.validate.joined(separator: ","), rule.category.rawValue, rule.severity.rawValue, String(rule.redact),
         ]
-        if let context = rule.context {
+        for (index, context) in rule.contexts.enumerated() {
+            if index > 0 { parts.append("and-context") }
             parts += [context.pattern, context.options.map(\.rawValue).joined(separator: ","), String(context.window)]
             // Later additions enter the revision only when set, so unchanged rules keep their ids.
             if let within = context.within { parts.append("within=\(within.components.seconds)") }
             if context.effect != .require { parts.append("effect=\(context.effect.rawValue)") }
             if let normalize = context.normalize { parts.append("context-normalize=\(normalize.rawValue)") }
+            if !context.categories.isEmpty {
+                parts.append("context-category=" + context.categories.map(\.rawValue).joined(separator: ","))
+            }
         }
         if let normalize = rule.normalize { parts.append("normalize=\(normalize.rawValue)") }
         if let model {
@@ -102,6 +120,7 @@ public final class CompiledRule: Sendable {
             parts += [
                 "unless", unless.pattern, unless.options.map(\.rawValue).joined(separator: ","), String(unless.window),
                 unless.within.map { String($0.components.seconds) } ?? "", unless.normalize?.rawValue ?? "",
+                unless.categories.map(\.rawValue).joined(separator: ","),
             ]
         }
         let digest = SHA256.hash(data: Array(parts.joined(separator: "\u{1E}").utf8))

@@ -26,8 +26,11 @@ public struct RuleDefinition: Sendable, Hashable {
     public var keywords: [String]
     /// Names of `MatchValidator`s that must all accept a match.
     public var validate: [String]
-    /// A second pattern that must match nearby for a match to count (or that raises confidence).
-    public var context: RuleContext?
+    /// Patterns (or other categories' alerts) that must be found nearby for a match to count, or
+    /// that raise its confidence. Every required one must hold.
+    public var contexts: [RuleContext]
+    /// The first context, if any.
+    public var context: RuleContext? { contexts.first }
     /// A pattern that, found nearby, cancels a match: counter-speech quoting a slur, a business's
     /// phone number, a case context. Its `effect` is ignored.
     public var unless: RuleContext?
@@ -52,7 +55,8 @@ public struct RuleDefinition: Sendable, Hashable {
     public init(
         id: String, title: String, category: RuleCategory, severity: Severity, pattern: String,
         options: [RuleOption] = [], appliesTo: [RuleField] = [.text], keywords: [String] = [],
-        validate: [String] = [], context: RuleContext? = nil, unless: RuleContext? = nil, redact: Bool = true,
+        validate: [String] = [], context: RuleContext? = nil, contexts: [RuleContext] = [], unless: RuleContext? = nil,
+        redact: Bool = true,
         confidence: Confidence = .medium,
         normalize: TextNormalization? = nil, model: String? = nil, threshold: Double = 0.5,
         description: String = "", examples: RuleExamples,
@@ -67,7 +71,7 @@ public struct RuleDefinition: Sendable, Hashable {
         self.appliesTo = appliesTo
         self.keywords = keywords
         self.validate = validate
-        self.context = context
+        self.contexts = (context.map { [$0] } ?? []) + contexts
         self.unless = unless
         self.redact = redact
         self.confidence = confidence
@@ -95,6 +99,9 @@ public struct RuleContext: Sendable, Hashable {
     public var effect: ContextEffect
     /// Rewriting of the text the context pattern runs on, if any.
     public var normalize: TextNormalization?
+    /// Instead of a pattern: the context is an alert of one of these categories on the message or a
+    /// neighbour (from the rules that do not themselves look at categories). `pattern` is empty.
+    public var categories: [RuleCategory]
 
     /// A gap between two consecutive messages longer than this ends a conversation flow: a
     /// neighbour on the other side of it never counts as context.
@@ -104,8 +111,9 @@ public struct RuleContext: Sendable, Hashable {
 
     public init(
         pattern: String, options: [RuleOption] = [], window: Int = 0, within: Duration? = nil,
-        effect: ContextEffect = .require, normalize: TextNormalization? = nil
+        effect: ContextEffect = .require, normalize: TextNormalization? = nil, categories: [RuleCategory] = []
     ) {
+        self.categories = categories
         self.pattern = pattern
         self.options = options
         self.window = window
@@ -133,8 +141,9 @@ public struct RuleExample: Sendable, Hashable {
     public var attachments: [String]
     public var sender: String?
     public var location: String?
-    public var before: [String]
-    public var after: [String]
+    /// Messages sent just before and after the example.
+    public var before: [ExampleNeighbour]
+    public var after: [ExampleNeighbour]
     /// Time between consecutive messages of the example (default one minute).
     public var spacing: Duration
     /// Where the example is written.
@@ -142,7 +151,7 @@ public struct RuleExample: Sendable, Hashable {
 
     public init(
         text: String = "", attachments: [String] = [], sender: String? = nil, location: String? = nil,
-        before: [String] = [], after: [String] = [], spacing: Duration = .seconds(60),
+        before: [ExampleNeighbour] = [], after: [ExampleNeighbour] = [], spacing: Duration = .seconds(60),
         sourceLocation: SourceLocation
     ) {
         self.text = text
@@ -160,5 +169,21 @@ public struct RuleExample: Sendable, Hashable {
         if !text.isEmpty { return text }
         if !attachments.isEmpty { return attachments.joined(separator: ", ") }
         return sender ?? location ?? ""
+    }
+}
+
+/// A message next to an example: text, and files it carries (a photo before a caption, say).
+/// A plain string in the rule file is its text.
+public struct ExampleNeighbour: Sendable, Hashable, ExpressibleByStringLiteral {
+    public var text: String
+    public var attachments: [String]
+
+    public init(text: String, attachments: [String] = []) {
+        self.text = text
+        self.attachments = attachments
+    }
+
+    public init(stringLiteral text: String) {
+        self.init(text: text)
     }
 }

@@ -145,7 +145,18 @@ public enum RuleFileParser {
             let known = MatchValidator.builtins.keys.sorted().joined(separator: ", ")
             context.report(at: validator.location, "unknown validator '\(validator.value)' (known: \(known))")
         }
-        let ruleContext = values["context"].flatMap { parseContext($0, field: "context", context: &context) }
+        var ruleContexts: [RuleContext] = []
+        if let node = values["context"] {
+            if case .sequence(let list) = node {
+                for (index, item) in list.enumerated() {
+                    if let parsed = parseContext(item, field: "context[\(index)]", context: &context) {
+                        ruleContexts.append(parsed)
+                    }
+                }
+            } else if let parsed = parseContext(node, field: "context", context: &context) {
+                ruleContexts.append(parsed)
+            }
+        }
         let unless = values["unless"].flatMap { parseContext($0, field: "unless", context: &context) }
         var redact = true
         if let redactNode = values["redact"] {
@@ -187,7 +198,7 @@ public enum RuleFileParser {
         guard let category, let severity, let pattern else { return nil }
         return RuleDefinition(
             id: id, title: title, category: category, severity: severity, pattern: pattern, options: options,
-            appliesTo: appliesTo, keywords: keywords, validate: validate.map(\.value), context: ruleContext,
+            appliesTo: appliesTo, keywords: keywords, validate: validate.map(\.value), contexts: ruleContexts,
             unless: unless,
             redact: redact, confidence: confidence, normalize: normalize, model: model, threshold: threshold,
             description: description,
@@ -200,7 +211,7 @@ public enum RuleFileParser {
         guard case .mapping(let mapping) = node else {
             context.report(
                 at: node,
-                "'\(field)' must be a mapping with 'pattern' and optional 'options', 'window', 'within', 'effect', 'normalize'"
+                "'\(field)' must be a mapping with 'pattern' (or 'category') and optional 'options', 'window', 'within', 'effect', 'normalize'"
             )
             return nil
         }
@@ -210,9 +221,12 @@ public enum RuleFileParser {
         var within: Duration?
         var effect = ContextEffect.require
         var normalize: TextNormalization?
+        var categories: [RuleCategory] = []
         for (key, value) in mapping {
             switch key.string {
             case "pattern": pattern = context.requiredString(value, field: "\(field).pattern", in: node)
+            case "category":
+                categories = context.enumList(value, field: "\(field).category", as: RuleCategory.self)
             case "options": options = context.enumList(value, field: "\(field).options", as: RuleOption.self)
             case "window":
                 if let number = value.int, number >= 0, number <= 50 {
@@ -238,13 +252,18 @@ public enum RuleFileParser {
             default: context.report(at: key, "unknown field '\(field).\(key.string ?? "?")'")
             }
         }
-        guard let pattern else {
-            context.report(at: node, "'\(field)' needs a 'pattern'")
+        if pattern != nil && !categories.isEmpty {
+            context.report(at: node, "'\(field)' takes a 'pattern' or a 'category', not both")
+            return nil
+        }
+        guard pattern != nil || !categories.isEmpty else {
+            context.report(at: node, "'\(field)' needs a 'pattern' (or a 'category' whose alerts count)")
             return nil
         }
         return RuleContext(
-            pattern: pattern, options: options, window: window ?? (within == nil ? 0 : RuleContext.defaultTimedWindow),
-            within: within, effect: effect, normalize: normalize)
+            pattern: pattern ?? "", options: options,
+            window: window ?? (within == nil ? 0 : RuleContext.defaultTimedWindow), within: within, effect: effect,
+            normalize: normalize, categories: categories)
     }
 
     private static func parseExamples(_ node: Node?, rule: Node, context: inout Context) -> RuleExamples {
@@ -292,8 +311,8 @@ public enum RuleFileParser {
                     case "location": example.location = value.string
                     case "attachments":
                         example.attachments = context.stringList(value, field: "attachments").map(\.value)
-                    case "before": example.before = context.stringList(value, field: "before").map(\.value)
-                    case "after": example.after = context.stringList(value, field: "after").map(\.value)
+                    case "before": example.before = parseNeighbours(value, field: "before", context: &context)
+                    case "after": example.after = parseNeighbours(value, field: "after", context: &context)
                     case "spacing":
                         if let duration = value.string.flatMap(DurationText.parse) {
                             example.spacing = duration
@@ -313,6 +332,37 @@ public enum RuleFileParser {
             }
         }
         return examples
+    }
+
+    /// `before:` / `after:`: strings (message texts) or mappings with `text` and `attachments`.
+    private static func parseNeighbours(_ node: Node, field: String, context: inout Context) -> [ExampleNeighbour] {
+        let items: [Node]
+        switch node {
+        case .sequence(let sequence): items = Array(sequence)
+        default: items = [node]
+        }
+        var neighbours: [ExampleNeighbour] = []
+        for item in items {
+            switch item {
+            case .scalar(let scalar):
+                neighbours.append(ExampleNeighbour(text: scalar.string))
+            case .mapping(let mapping):
+                var neighbour = ExampleNeighbour(text: "")
+                for (key, value) in mapping {
+                    switch key.string {
+                    case "text": neighbour.text = value.string ?? ""
+                    case "attachments":
+                        neighbour.attachments = context.stringList(value, field: "\(field).attachments").map(\.value)
+                    default:
+                        context.report(at: key, "unknown field '\(field).\(key.string ?? "?")' (text, attachments)")
+                    }
+                }
+                neighbours.append(neighbour)
+            default:
+                context.report(at: item, "'\(field)' must hold message texts or mappings with text and attachments")
+            }
+        }
+        return neighbours
     }
 
     static func isValidID(_ id: String) -> Bool {

@@ -33,9 +33,10 @@ extension RuleSet {
                 rule.definition.examples.match.map { ($0, true) } + rule.definition.examples.noMatch.map { ($0, false) }
             for (example, expected) in cases {
                 let (messages, target) = example.messages(for: rule.definition.appliesTo.first ?? .text)
-                let report = matcher.match(messages, rules: [rule], scratch: scratch)
-                let matched = report.hits.contains { $0.messageIndex == target }
-                let error = report.ruleErrors.first { $0.messageIndex == target }?.detail
+                // A rule that looks at other categories' alerts needs the rules that make them.
+                let report = matcher.match(messages, rules: rule.looksAtCategories ? rules : [rule], scratch: scratch)
+                let matched = report.hits.contains { $0.messageIndex == target && $0.ruleIndex == rule.index }
+                let error = report.ruleErrors.first { $0.messageIndex == target && $0.ruleID == rule.id }?.detail
                 if matched == expected && error == nil {
                     result.passed += 1
                 } else {
@@ -71,7 +72,11 @@ extension RuleExample {
             }
         }
         if !main.attachments.isEmpty { main.kind = .attachment }
-        let neighbour = { (text: String) in Message(sent: "", sender: "Example", text: text, kind: .text) }
+        let neighbour = { (item: ExampleNeighbour) in
+            Message(
+                sent: "", sender: "Example", text: item.text, attachments: item.attachments.map { Attachment(name: $0) },
+                kind: item.attachments.isEmpty ? .text : .attachment)
+        }
         var messages = before.map(neighbour) + [main] + after.map(neighbour)
         // Sent `spacing` apart, from an arbitrary morning.
         let start = LocalTimestamp(year: 2021, month: 11, day: 7, hour: 9, minute: 0).secondsSinceEpoch

@@ -24,7 +24,13 @@ public final class RuleSet: Sendable {
     /// The farthest any rule looks for context (`context` or `unless`), in messages: a streamed
     /// export is matched with this many neighbours on each side.
     public var contextWindow: Int {
-        rules.flatMap { [$0.definition.context?.window, $0.definition.unless?.window] }.compactMap(\.self).max() ?? 0
+        func widest(_ rules: [CompiledRule]) -> Int {
+            rules.flatMap { $0.definition.contexts.map(\.window) + [$0.definition.unless?.window ?? 0] }.max() ?? 0
+        }
+        // A rule that looks at other rules' alerts needs those alerts right on its neighbours too.
+        let second = rules.filter(\.looksAtCategories)
+        let first = rules.filter { !$0.looksAtCategories }
+        return widest(first) + widest(second)
     }
 
     /// The rule with `id`, if loaded.
