@@ -13,7 +13,8 @@ import Testing
     static func rules() throws -> RuleSet {
         let directory = repository.appendingPathComponent("rules")
         var sources: [RuleFileSource] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasSuffix(".yml") {
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        where name.hasSuffix(".yml") || name.hasSuffix(".model") {
             let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
             sources.append(RuleFileSource(path: name, text: text))
         }

@@ -39,7 +39,7 @@ import Testing
         // Second run recovers work/ and finishes.
         try daemon.startReady()
         let expected = try Self.expectedIDs(for: samples, key: daemon.state + "/fingerprint.key")
-        #expect(expected.count == 17)
+        #expect(!expected.isEmpty)
         #expect(try eventually { try Set(daemon.spoolAlertIDs()) == expected }, "\(daemon.log)")
         #expect(eventually { daemon.contents(of: daemon.state + "/done").count == 2 })
         let ids = try daemon.spoolAlertIDs()
@@ -54,10 +54,11 @@ import Testing
             to: URL(fileURLWithPath: daemon.spoolFile))
         try daemon.startReady()
         try daemon.drop(sample: "notes-plain.txt")
+        let expectedLines = 1 + (try DaemonHarness.alertCount("notes-plain.txt"))
         #expect(
             eventually {
                 ((try? String(contentsOfFile: daemon.spoolFile, encoding: .utf8)) ?? "").split(separator: "\n").count
-                    == 9
+                    == expectedLines
             })
         let lines = try String(contentsOfFile: daemon.spoolFile, encoding: .utf8).split(separator: "\n")
         #expect(lines[0] == "{\"schema\":\"leakwatch.alert.v1\",\"id\":\"half")
@@ -87,15 +88,16 @@ import Testing
                 }
             }
         }
-        #expect(ids.count == 25)
-        #expect(Set(ids).count == 25)
+        let total = try DaemonHarness.alertCount("whatsapp-android-shift.txt", "whatsapp-ios-briefing.txt", "notes-plain.txt")
+        #expect(ids.count == total)
+        #expect(Set(ids).count == total)
         // Dropping the same bytes again adds nothing: the ids are already in the spool.
         try daemon.drop(sample: "notes-plain.txt", as: "again.txt")
         #expect(eventually { daemon.contents(of: daemon.state + "/done").count == 4 })
         let after = try files().flatMap { file in
             try String(contentsOfFile: daemon.spoolDirectory + "/" + file, encoding: .utf8).split(separator: "\n")
         }
-        #expect(after.filter { $0.contains("leakwatch.alert.v1") }.count == 25)
+        #expect(after.filter { $0.contains("leakwatch.alert.v1") }.count == total)
         _ = daemon.stop()
     }
 
@@ -123,7 +125,7 @@ import Testing
         #expect(try daemon.spoolAlertIDs().isEmpty)
 
         unlink(filler)
-        #expect(try eventually(timeout: .seconds(60)) { try daemon.spoolAlertIDs().count == 8 }, "\(daemon.log)")
+        #expect(try eventually(timeout: .seconds(60)) { try daemon.spoolAlertIDs().count == DaemonHarness.alertCount("whatsapp-android-shift.txt") }, "\(daemon.log)")
         #expect(eventually { daemon.contents(of: daemon.state + "/done") == ["whatsapp-android-shift.txt"] })
         let ids = try daemon.spoolAlertIDs()
         #expect(Set(ids).count == ids.count)

@@ -1,4 +1,5 @@
 import Foundation
+import LeakwatchScan
 import Synchronization
 import Testing
 
@@ -188,5 +189,21 @@ final class NotifySocket: @unchecked Sendable {
     /// The last `STATUS=` line.
     var lastStatus: String? {
         messages.flatMap { $0.split(separator: "\n") }.last { $0.hasPrefix("STATUS=") }.map { String($0.dropFirst(7)) }
+    }
+}
+
+extension DaemonHarness {
+    /// How many alerts `leakwatch scan` with the shipped rules gives for these samples: what the
+    /// daemon must deliver, whatever the rule pack has grown to.
+    static func alertCount(_ samples: String...) throws -> Int {
+        let key = FileManager.default.temporaryDirectory.appendingPathComponent("lw-count-\(UUID().uuidString).key").path
+        defer { try? FileManager.default.removeItem(atPath: key) }
+        return try DaemonCrashSafetyTests.expectedIDs(for: samples, key: key).count
+    }
+
+    /// How many rules the shipped rule directory holds.
+    static func shippedRuleCount() throws -> Int {
+        let build = RuleDirectories.load([repository.appendingPathComponent("rules").path])
+        return try #require(build.ruleSet, "\(build.problems)").rules.count
     }
 }
