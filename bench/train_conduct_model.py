@@ -103,7 +103,7 @@ def main() -> int:
     parser.add_argument("csv")
     parser.add_argument("output")
     parser.add_argument("--dimensions", type=int, default=1 << 16)
-    parser.add_argument("--target-precision", type=float, default=0.85)
+    parser.add_argument("--target-precision", type=float, default=0.80)
     args = parser.parse_args()
 
     with open(args.csv, newline="", encoding="utf-8") as handle:

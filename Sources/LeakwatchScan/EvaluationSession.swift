@@ -12,15 +12,21 @@ public struct EvaluationSession: Sendable {
         self.maxFileBytes = maxFileBytes
     }
 
-    /// Scans `files` and scores them against `labels` in `categories`. Files that cannot be
-    /// read or parsed, and files the labels do not name, are returned as errors and not scored.
+    /// Scans `files` and scores them against `labels` in `categories`; with `tags`, only the alerts
+    /// of rules carrying one of them count. Files that cannot be read or parsed, and files the labels
+    /// do not name, are returned as errors and not scored.
     public func run(
-        _ files: [String], labels: LabelSet, categories: Set<RuleCategory> = Set(RuleCategory.allCases)
+        _ files: [String], labels: LabelSet, categories: Set<RuleCategory> = Set(RuleCategory.allCases),
+        tags: Set<String> = []
     ) throws(LeakwatchError) -> (report: EvaluationReport, errors: [LeakwatchError]) {
         let scratch = try MatchScratch(budget: scanner.matcher.budget)
         let ruleSet = scanner.ruleSet
+        let onlyRules =
+            tags.isEmpty
+            ? nil : Set(ruleSet.rules.filter { !tags.isDisjoint(with: $0.definition.tags) }.map(\.id))
         var evaluation = Evaluation(
-            labels: labels, rules: ruleSet.rules.map { ($0.id, $0.definition.category) }, categories: categories)
+            labels: labels, rules: ruleSet.rules.map { ($0.id, $0.definition.category) }, categories: categories,
+            onlyRules: onlyRules)
         var errors: [LeakwatchError] = []
         let detectedAt = AlertFormatting.rfc3339(Date())
         for path in files {

@@ -31,6 +31,11 @@ struct EvalCommand: ParsableCommand {
     var categories: [RuleCategory] = []
 
     @Option(
+        name: .customLong("tag"),
+        help: ArgumentHelp("Score only the alerts of rules with this tag (repeatable).", valueName: "TAG"))
+    var tags: [String] = []
+
+    @Option(
         name: .customLong("min-recall"),
         help: ArgumentHelp(
             "A recall floor: R (overall), CATEGORY=R, or each=R (every category with positives). Repeatable.",
@@ -75,7 +80,8 @@ struct EvalCommand: ParsableCommand {
         let outcome: (report: EvaluationReport, errors: [LeakwatchError])
         do {
             outcome = try EvaluationSession(scanner: scanner).run(
-                files, labels: labelSet, categories: categories.isEmpty ? Set(RuleCategory.allCases) : Set(categories))
+                files, labels: labelSet, categories: categories.isEmpty ? Set(RuleCategory.allCases) : Set(categories),
+                tags: Set(tags))
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)

@@ -20,6 +20,8 @@ public struct Alert: Sendable, Hashable, Codable {
         public var severity: String
         /// The rule's revision hash, part of the alert id.
         public var revision: String
+        /// The rule's tags (`misogyny`, `racism`, ...), empty when it has none.
+        public var tags: [String] = []
     }
 
     public struct SourceInfo: Sendable, Hashable, Codable {

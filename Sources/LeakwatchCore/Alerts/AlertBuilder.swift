@@ -64,7 +64,7 @@ public struct AlertBuilder: Sendable {
                 detectedAt: detectedAt,
                 rule: Alert.RuleInfo(
                     id: rule.id, title: rule.definition.title, category: rule.definition.category.rawValue,
-                    severity: rule.definition.severity.rawValue, revision: rule.revision),
+                    severity: rule.definition.severity.rawValue, revision: rule.revision, tags: rule.definition.tags),
                 source: Alert.SourceInfo(
                     path: file.path, sha256: file.sha256, format: export.format.rawValue, entry: export.entry,
                     chat: export.chat, participants: export.participants),

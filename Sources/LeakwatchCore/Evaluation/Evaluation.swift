@@ -32,13 +32,17 @@ public struct Evaluation: Sendable {
     /// - Parameters:
     ///   - rules: the rules that ran (id and category), for the per-rule table.
     ///   - categories: the categories to score (default: all).
+    /// When set, only alerts of these rules are scored (`leakwatch eval --tag`).
+    public let onlyRules: Set<String>?
+
     public init(
         labels: LabelSet, rules: [(id: String, category: RuleCategory)],
-        categories: Set<RuleCategory> = Set(RuleCategory.allCases)
+        categories: Set<RuleCategory> = Set(RuleCategory.allCases), onlyRules: Set<String>? = nil
     ) {
         self.labels = labels
         self.categories = categories
-        self.ruleCategories = rules.filter { categories.contains($0.category) }
+        self.onlyRules = onlyRules
+        self.ruleCategories = rules.filter { categories.contains($0.category) && (onlyRules?.contains($0.id) ?? true) }
     }
 
     /// A message as the labels can point at it.
@@ -90,7 +94,9 @@ public struct Evaluation: Sendable {
         // Alerts by locator and category.
         var alertsAt: [String: [Alert]] = [:]
         for alert in alerts {
-            guard let category = RuleCategory(rawValue: alert.rule.category), categories.contains(category) else {
+            guard let category = RuleCategory(rawValue: alert.rule.category), categories.contains(category),
+                onlyRules?.contains(alert.rule.id) ?? true
+            else {
                 continue
             }
             let locator: String? =

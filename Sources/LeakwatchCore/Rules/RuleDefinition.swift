@@ -45,6 +45,8 @@ public struct RuleDefinition: Sendable, Hashable {
     public var model: String?
     /// The model probability a message needs (0 to 1).
     public var threshold: Double
+    /// Free labels for filtering (`misogyny`, `racism`, ...): carried in alerts as `rule.tags`.
+    public var tags: [String]
     public var description: String
     public var examples: RuleExamples
     /// Where the rule starts in its file.
@@ -58,7 +60,7 @@ public struct RuleDefinition: Sendable, Hashable {
         validate: [String] = [], context: RuleContext? = nil, contexts: [RuleContext] = [], unless: RuleContext? = nil,
         redact: Bool = true,
         confidence: Confidence = .medium,
-        normalize: TextNormalization? = nil, model: String? = nil, threshold: Double = 0.5,
+        normalize: TextNormalization? = nil, model: String? = nil, threshold: Double = 0.5, tags: [String] = [],
         description: String = "", examples: RuleExamples,
         location: SourceLocation, patternLocation: SourceLocation? = nil
     ) {
@@ -78,6 +80,7 @@ public struct RuleDefinition: Sendable, Hashable {
         self.normalize = normalize
         self.model = model
         self.threshold = threshold
+        self.tags = tags
         self.description = description
         self.examples = examples
         self.location = location

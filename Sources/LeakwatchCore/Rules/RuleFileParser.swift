@@ -7,7 +7,7 @@ import Yams
 public enum RuleFileParser {
     static let ruleFields: Set<String> = [
         "id", "title", "category", "severity", "pattern", "options", "applies-to", "keywords", "validate",
-        "context", "unless", "redact", "confidence", "normalize", "model", "threshold", "description", "examples",
+        "context", "unless", "redact", "confidence", "normalize", "model", "threshold", "tags", "description", "examples",
     ]
 
     /// Parses `text`, the contents of the rule file at `path`.
@@ -192,6 +192,10 @@ public enum RuleFileParser {
             }
             if values["model"] == nil { context.report(at: thresholdNode, "'threshold' needs a 'model'") }
         }
+        let tags = context.stringList(values["tags"], field: "tags")
+        for tag in tags where !isValidID(tag.value) {
+            context.report(at: tag.location, "invalid tag '\(tag.value)': use lowercase letters, digits, '.' and '-'")
+        }
         let description = values["description"]?.string ?? ""
         let examples = parseExamples(values["examples"], rule: node, context: &context)
 
@@ -201,7 +205,7 @@ public enum RuleFileParser {
             appliesTo: appliesTo, keywords: keywords, validate: validate.map(\.value), contexts: ruleContexts,
             unless: unless,
             redact: redact, confidence: confidence, normalize: normalize, model: model, threshold: threshold,
-            description: description,
+            tags: tags.map(\.value), description: description,
             examples: examples, location: location,
             patternLocation: values["pattern"].map { context.location(of: $0) })
     }
