@@ -16,7 +16,7 @@ DEMO_DIR    ?= demo
 # drive for real (journald, systemd, systemd-analyze).
 DEB_PACKAGES := libpcre2-dev libsystemd-dev pkg-config systemd util-linux procps dpkg-dev python3
 
-.PHONY: all deps build run scan-samples test quality clean
+.PHONY: all deps build run scan-samples test quality lint clean
 
 all: build
 
@@ -57,6 +57,10 @@ scan-samples: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The checked-in .swift-format, strictly.
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
 # Detection quality with `leakwatch eval`: the labelled development corpus (bench/corpus) and, when
 # ../shared is there, the EDOS dev split. Prints the per-category tables; fails when a floor is missed.

@@ -76,7 +76,8 @@ struct EvalCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let (files, expandErrors) = FileReading.expand(paths)
-        let scanner = ExportScanner(ruleSet: ruleSet, fingerprintKey: Array(repeating: 0, count: 32), collectsCosts: true)
+        let scanner = ExportScanner(
+            ruleSet: ruleSet, fingerprintKey: Array(repeating: 0, count: 32), collectsCosts: true)
         let outcome: (report: EvaluationReport, errors: [LeakwatchError])
         do {
             outcome = try EvaluationSession(scanner: scanner).run(
@@ -119,7 +120,8 @@ private struct EvalOutput: Encodable {
         try container.encode(
             checks.map {
                 Check(
-                    metric: $0.threshold.metric.rawValue, scope: $0.scope, minimum: $0.threshold.minimum, value: $0.value,
+                    metric: $0.threshold.metric.rawValue, scope: $0.scope, minimum: $0.threshold.minimum,
+                    value: $0.value,
                     holds: $0.holds)
             }, forKey: .checks)
         try container.encode(checks.allSatisfy(\.holds), forKey: .passed)

@@ -10,6 +10,9 @@ struct Leakwatch: AsyncParsableCommand {
             Exit status of scan: 0 no alerts, 1 alerts found, 2 an error (a file could not be read \
             or parsed, the rules did not load).
             """,
-        subcommands: [ScanCommand.self, ParseCommand.self, RulesCommand.self, EvalCommand.self, DaemonCommand.self, ReloadCommand.self]
+        subcommands: [
+            ScanCommand.self, ParseCommand.self, RulesCommand.self, EvalCommand.self, DaemonCommand.self,
+            ReloadCommand.self,
+        ]
     )
 }

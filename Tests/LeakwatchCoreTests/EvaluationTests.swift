@@ -7,9 +7,11 @@ import Testing
         Alert(
             id: "\(rule)-\(line)", detectedAt: "",
             rule: .init(id: rule, title: "", category: category.rawValue, severity: "high", revision: ""),
-            source: .init(path: "chat.txt", sha256: "", format: "whatsapp-ios", entry: nil, chat: nil, participants: []),
+            source: .init(
+                path: "chat.txt", sha256: "", format: "whatsapp-ios", entry: nil, chat: nil, participants: []),
             message: .init(line: line, id: nil, sent: "", sentLocal: nil, sender: nil, kind: "text"),
-            match: .init(field: "text", excerpt: "[REDACTED] at \(line)", fingerprint: "", redacted: true, confidence: "medium"))
+            match: .init(
+                field: "text", excerpt: "[REDACTED] at \(line)", fingerprint: "", redacted: true, confidence: "medium"))
     }
 
     private let labels = """
@@ -53,7 +55,8 @@ import Testing
 
     @Test func floorsHoldOrFail() throws {
         var report = EvaluationReport(
-            files: 1, messages: 1, bytes: 0, overall: .init(), categories: [], rules: [], misses: [], falsePositives: [],
+            files: 1, messages: 1, bytes: 0, overall: .init(), categories: [], rules: [], misses: [],
+            falsePositives: [],
             warnings: [])
         report.overall.truePositives = 9
         report.overall.misses = 1
@@ -92,7 +95,9 @@ import Testing
 
     @Test func idLocatorsAcceptNumbersAndStrings() throws {
         let set = try LabelSet.parse(
-            Array(#"{"files": {"result.json": {"locator": "id", "labels": [{"at": [6, "7"], "category": "location"}]}}}"#.utf8),
+            Array(
+                #"{"files": {"result.json": {"locator": "id", "labels": [{"at": [6, "7"], "category": "location"}]}}}"#
+                    .utf8),
             path: "l.json")
         #expect(set.files["result.json"]?.labels.first?.at == ["6", "7"])
         #expect(set.files["result.json"]?.labels.first?.kind == .pos)

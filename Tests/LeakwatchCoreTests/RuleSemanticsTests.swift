@@ -17,7 +17,8 @@ import Testing
 
     @Test(arguments: [
         ("N1GG3R", "nigger"), ("b!tch", "bitch"), ("f a g g o t", "faggot"), ("n.i.g.g.e.r", "nigger"),
-        ("c-u-n-t", "cunt"), ("sluuuuut", "slut"), ("spaaaaz", "spaz"), ("faggot", "faggot"), ("p*ki", "p*ki"), ("sl\u{200B}ut", "slut"),
+        ("c-u-n-t", "cunt"), ("sluuuuut", "slut"), ("spaaaaz", "spaz"), ("faggot", "faggot"), ("p*ki", "p*ki"),
+        ("sl\u{200B}ut", "slut"),
         ("wh0re", "whore"), ("@ss", "ass"), ("call 07700 900123", "call 07700 900123"),
         ("I am a b c", "i am abc"), ("a f a g", "a fag"), ("x y z", "xyz"), ("A1 intel", "ai intel"), ("cooool", "col"),
     ])
@@ -83,8 +84,10 @@ import Testing
                         window: 2
                     """))
         let matcher = ExportMatcher(ruleSet: set)
-        let close = matcher.match(timed(["at the scene", "ok", "PHOTO"], minutesApart: [5, 5]), scratch: try MatchScratch())
-        let apart = matcher.match(timed(["at the scene", "ok", "PHOTO"], minutesApart: [5, 90]), scratch: try MatchScratch())
+        let close = matcher.match(
+            timed(["at the scene", "ok", "PHOTO"], minutesApart: [5, 5]), scratch: try MatchScratch())
+        let apart = matcher.match(
+            timed(["at the scene", "ok", "PHOTO"], minutesApart: [5, 90]), scratch: try MatchScratch())
         #expect(close.hits.count == 1)
         #expect(apart.hits.isEmpty)
     }

@@ -33,7 +33,10 @@ import Testing
     @Test func readyStatusAndStoppingFollowTheProtocol() throws {
         let daemon = try DaemonHarness()
         try daemon.startReady()
-        #expect(eventually { (daemon.notify.lastStatus ?? "").contains("\((try? DaemonHarness.shippedRuleCount()) ?? 0) rules") })
+        #expect(
+            eventually {
+                (daemon.notify.lastStatus ?? "").contains("\((try? DaemonHarness.shippedRuleCount()) ?? 0) rules")
+            })
         #expect(daemon.stop() == 0)
         let messages = daemon.notify.messages
         #expect(messages.contains { $0.contains("STOPPING=1") })
@@ -84,7 +87,10 @@ import Testing
         #expect(afterReady != nil)
         // Detection goes on with the old rules.
         try daemon.drop(sample: "whatsapp-android-shift.txt")
-        #expect(try eventually { try daemon.spoolAlertIDs().count == DaemonHarness.alertCount("whatsapp-android-shift.txt") })
+        #expect(
+            try eventually {
+                try daemon.spoolAlertIDs().count == DaemonHarness.alertCount("whatsapp-android-shift.txt")
+            })
         #expect(daemon.log.contains("rules-rejected"))
         #expect(daemon.stop() == 0)
     }

@@ -88,7 +88,8 @@ import Testing
                 }
             }
         }
-        let total = try DaemonHarness.alertCount("whatsapp-android-shift.txt", "whatsapp-ios-briefing.txt", "notes-plain.txt")
+        let total = try DaemonHarness.alertCount(
+            "whatsapp-android-shift.txt", "whatsapp-ios-briefing.txt", "notes-plain.txt")
         #expect(ids.count == total)
         #expect(Set(ids).count == total)
         // Dropping the same bytes again adds nothing: the ids are already in the spool.
@@ -125,7 +126,10 @@ import Testing
         #expect(try daemon.spoolAlertIDs().isEmpty)
 
         unlink(filler)
-        #expect(try eventually(timeout: .seconds(60)) { try daemon.spoolAlertIDs().count == DaemonHarness.alertCount("whatsapp-android-shift.txt") }, "\(daemon.log)")
+        #expect(
+            try eventually(timeout: .seconds(60)) {
+                try daemon.spoolAlertIDs().count == DaemonHarness.alertCount("whatsapp-android-shift.txt")
+            }, "\(daemon.log)")
         #expect(eventually { daemon.contents(of: daemon.state + "/done") == ["whatsapp-android-shift.txt"] })
         let ids = try daemon.spoolAlertIDs()
         #expect(Set(ids).count == ids.count)

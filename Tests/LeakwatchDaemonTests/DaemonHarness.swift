@@ -196,7 +196,8 @@ extension DaemonHarness {
     /// How many alerts `leakwatch scan` with the shipped rules gives for these samples: what the
     /// daemon must deliver, whatever the rule pack has grown to.
     static func alertCount(_ samples: String...) throws -> Int {
-        let key = FileManager.default.temporaryDirectory.appendingPathComponent("lw-count-\(UUID().uuidString).key").path
+        let key = FileManager.default.temporaryDirectory.appendingPathComponent("lw-count-\(UUID().uuidString).key")
+            .path
         defer { try? FileManager.default.removeItem(atPath: key) }
         return try DaemonCrashSafetyTests.expectedIDs(for: samples, key: key).count
     }

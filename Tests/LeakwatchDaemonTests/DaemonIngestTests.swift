@@ -52,7 +52,11 @@ import Testing
         try daemon.drop(sample: "whatsapp-android-shift.txt")
         try daemon.drop(sample: "whatsapp-ios-briefing.txt")
         try daemon.startReady()
-        #expect(try eventually { try daemon.spoolAlertIDs().count == (try DaemonHarness.alertCount("whatsapp-android-shift.txt", "whatsapp-ios-briefing.txt")) })
+        #expect(
+            try eventually {
+                try daemon.spoolAlertIDs().count
+                    == (try DaemonHarness.alertCount("whatsapp-android-shift.txt", "whatsapp-ios-briefing.txt"))
+            })
         #expect(eventually { daemon.contents(of: daemon.state + "/done").count == 2 })
         _ = daemon.stop()
     }
@@ -152,7 +156,9 @@ import Testing
         defer { umount2(daemon.drop, Int32(MNT_DETACH)) }
         try daemon.startReady()
         try daemon.drop(sample: "whatsapp-android-shift.txt")
-        #expect(try eventually { try daemon.spoolAlertIDs().count == DaemonIngestTests.androidSampleAlerts }, "\(daemon.log)")
+        #expect(
+            try eventually { try daemon.spoolAlertIDs().count == DaemonIngestTests.androidSampleAlerts },
+            "\(daemon.log)")
         #expect(eventually { daemon.contents(of: daemon.state + "/done") == ["whatsapp-android-shift.txt"] })
         #expect(daemon.contents(of: daemon.drop).isEmpty)
         #expect(daemon.contents(of: daemon.state + "/work").isEmpty)

@@ -71,7 +71,9 @@ import Testing
     /// on fewer than 1% of the non-sexist dev posts.
     @Test func edosDevBenignPostsRaiseFewNonConductAlerts() throws {
         guard let edos = try edos() else { return }
-        let others = ["crime-scene-media", "location", "case-reference", "protective-marking", "personal-data", "intelligence"]
+        let others = [
+            "crime-scene-media", "location", "case-reference", "protective-marking", "personal-data", "intelligence",
+        ]
         let result = try CommandLine.run(
             ["eval", "--labels", edos.labels, "--rules", "rules", edos.export, "--format", "json"]
                 + others.flatMap { ["--category", $0] })

@@ -78,7 +78,8 @@ public struct AlertBuilder: Sendable {
                     redacted: rule.definition.redact, confidence: hit.confidence.rawValue,
                     model: hit.explanation.map {
                         Alert.ModelInfo(
-                            name: $0.model, probability: ($0.probability * 1000).rounded() / 1000, features: $0.features)
+                            name: $0.model, probability: ($0.probability * 1000).rounded() / 1000, features: $0.features
+                        )
                     }))
         }
     }

@@ -120,7 +120,9 @@ public struct Evaluation: Sendable {
                 }
             }
             guard label.kind == .pos else { continue }
-            let matching = label.at.flatMap { alertsAt[$0] ?? [] }.filter { $0.rule.category == label.category.rawValue }
+            let matching = label.at.flatMap { alertsAt[$0] ?? [] }.filter {
+                $0.rule.category == label.category.rawValue
+            }
             for rule in Set(matching.map(\.rule.id)) { ruleFound[rule, default: 0] += 1 }
             let locator = label.at.first ?? ""
             let excerpt =

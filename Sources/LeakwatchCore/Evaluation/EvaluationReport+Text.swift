@@ -35,7 +35,8 @@ extension EvaluationReport {
             let ruleWidths = [44, 6, 6, 7, 7, 9] + (measured ? [9, 9] : [])
             out.append(
                 row(
-                    ["rule", "alerts", "found", "false+", "recall", "precision"] + (measured ? ["ms/MB", "calls"] : []),
+                    ["rule", "alerts", "found", "false+", "recall", "precision"]
+                        + (measured ? ["ms/MB", "calls"] : []),
                     widths: ruleWidths))
             for rule in rules {
                 var cells = [
@@ -43,7 +44,9 @@ extension EvaluationReport {
                     figure(rule.recall), figure(rule.precision),
                 ]
                 if measured {
-                    cells += [rule.millisecondsPerMB.map { String(format2: $0) } ?? "-", rule.calls.map(String.init) ?? "-"]
+                    cells += [
+                        rule.millisecondsPerMB.map { String(format2: $0) } ?? "-", rule.calls.map(String.init) ?? "-",
+                    ]
                 }
                 out.append(row(cells, widths: ruleWidths))
             }

@@ -205,7 +205,9 @@ extension ExportMatcher {
                 // One match per message, standing only when the model rates the message highly enough.
                 var kept: [RuleHit] = []
                 var lastMessage = -1
-                for var hit in found.sorted(by: { ($0.messageIndex, $0.range.lowerBound) < ($1.messageIndex, $1.range.lowerBound) })
+                for var hit in found.sorted(by: {
+                    ($0.messageIndex, $0.range.lowerBound) < ($1.messageIndex, $1.range.lowerBound)
+                })
                 where hit.messageIndex != lastMessage {
                     lastMessage = hit.messageIndex
                     let text = messages[hit.messageIndex].text
@@ -253,7 +255,8 @@ extension ExportMatcher {
                 }
             } else if let pattern {
                 try markMessages(
-                    matching: pattern, in: FieldCorpus.Key(field: .text, normalization: context.normalize), flags: &flags)
+                    matching: pattern, in: FieldCorpus.Key(field: .text, normalization: context.normalize),
+                    flags: &flags)
             }
             return flags
         }
@@ -273,7 +276,8 @@ extension ExportMatcher {
                 var previousTime = times[message]
                 while index >= lower && index <= upper {
                     let time = times[index]
-                    if let time, let previous = previousTime, abs(time - previous) > RuleContext.silence.components.seconds
+                    if let time, let previous = previousTime,
+                        abs(time - previous) > RuleContext.silence.components.seconds
                     {
                         break
                     }

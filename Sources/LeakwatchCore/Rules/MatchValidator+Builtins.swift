@@ -5,7 +5,8 @@ extension MatchValidator {
     public static let builtins: [String: MatchValidator] = {
         var all: [String: MatchValidator] = [:]
         for validator in [
-            ukPostcodeArea, pncID, latLon, luhn, nhsNumber, ukPhone, nino, paymentCard, dateOfBirth, ukVehicleRegistration,
+            ukPostcodeArea, pncID, latLon, luhn, nhsNumber, ukPhone, nino, paymentCard, dateOfBirth,
+            ukVehicleRegistration,
         ] {
             all[validator.name] = validator
         }

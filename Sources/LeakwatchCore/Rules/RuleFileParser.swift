@@ -7,7 +7,8 @@ import Yams
 public enum RuleFileParser {
     static let ruleFields: Set<String> = [
         "id", "title", "category", "severity", "pattern", "options", "applies-to", "keywords", "validate",
-        "context", "unless", "redact", "confidence", "normalize", "model", "threshold", "tags", "description", "examples",
+        "context", "unless", "redact", "confidence", "normalize", "model", "threshold", "tags", "description",
+        "examples",
     ]
 
     /// Parses `text`, the contents of the rule file at `path`.
@@ -180,7 +181,8 @@ public enum RuleFileParser {
             if let name = modelNode.string, isValidID(name) {
                 model = name
             } else {
-                context.report(at: modelNode, "'model' must name a model file without '.model' (letters, digits, '.', '-')")
+                context.report(
+                    at: modelNode, "'model' must name a model file without '.model' (letters, digits, '.', '-')")
             }
         }
         var threshold = 0.5

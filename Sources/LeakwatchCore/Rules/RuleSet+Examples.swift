@@ -74,7 +74,8 @@ extension RuleExample {
         if !main.attachments.isEmpty { main.kind = .attachment }
         let neighbour = { (item: ExampleNeighbour) in
             Message(
-                sent: "", sender: "Example", text: item.text, attachments: item.attachments.map { Attachment(name: $0) },
+                sent: "", sender: "Example", text: item.text,
+                attachments: item.attachments.map { Attachment(name: $0) },
                 kind: item.attachments.isEmpty ? .text : .attachment)
         }
         var messages = before.map(neighbour) + [main] + after.map(neighbour)
