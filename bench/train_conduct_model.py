@@ -2,6 +2,7 @@
 """Train the linear text model behind the `conduct.misogyny-model` rule.
 
     bench/train_conduct_model.py ../shared/data/edos/edos-train-dev.csv rules/conduct-misogyny.model
+    bench/train_conduct_model.py - rules/conduct-misogyny.model --score "some text"   # reference scores
 
 Logistic regression (L2, L-BFGS) over hashed word, word-pair and character 3-5-gram features,
 computed exactly as `LinearTextModel` in Sources/LeakwatchCore/Rules/LinearTextModel.swift does.
@@ -16,12 +17,10 @@ from the data set.
 import argparse
 import base64
 import csv
+import math
 import random
+import re
 import sys
-
-import numpy as np
-from scipy import sparse
-from scipy.optimize import minimize
 
 FNV_OFFSET = 0xCBF29CE484222325
 FNV_PRIME = 0x100000001B3
@@ -62,7 +61,22 @@ def features(text: str, dimensions: int) -> list:
     return sorted(indices)
 
 
+def score(model_text: str, text: str) -> float:
+    """The probability the model file `model_text` gives `text`, exactly as the engine computes it."""
+    dimensions = int(re.search(r"^dimensions: (\d+)", model_text, re.M).group(1))
+    bias = float(re.search(r"^bias: (\S+)", model_text, re.M).group(1))
+    scale = float(re.search(r"^scale: (\S+)", model_text, re.M).group(1))
+    weights = base64.b64decode("".join(model_text.split("weights: |")[1].split()))
+    indices = features(text, dimensions)
+    total = sum(weights[i] - 256 if weights[i] > 127 else weights[i] for i in indices)
+    value = bias + total * scale * (1 / math.sqrt(len(indices)) if indices else 0)
+    return 1 / (1 + math.exp(-value))
+
+
 def matrix(texts, dimensions):
+    import numpy as np
+    from scipy import sparse
+
     columns, pointers, values = [], [0], []
     for text in texts:
         indices = features(text, dimensions)
@@ -73,6 +87,9 @@ def matrix(texts, dimensions):
 
 
 def fit(x, y, l2):
+    import numpy as np
+    from scipy.optimize import minimize
+
     def loss(w):
         z = x @ w[:-1] + w[-1]
         p = 1 / (1 + np.exp(-z))
@@ -85,6 +102,8 @@ def fit(x, y, l2):
 
 def threshold_for(scores, y, target):
     """The lowest probability threshold whose precision is at least `target`, and its recall."""
+    import numpy as np
+
     best = (0.99, 0.0, 1.0)
     for threshold in np.arange(0.30, 0.99, 0.01):
         chosen = scores >= threshold
@@ -104,7 +123,16 @@ def main() -> int:
     parser.add_argument("output")
     parser.add_argument("--dimensions", type=int, default=1 << 16)
     parser.add_argument("--target-precision", type=float, default=0.80)
+    parser.add_argument("--score", nargs="*", metavar="TEXT",
+                        help="print the probability OUTPUT (an existing model) gives each TEXT, and stop")
     args = parser.parse_args()
+    if args.score is not None:
+        with open(args.output, encoding="ascii") as handle:
+            model_text = handle.read()
+        for text in args.score:
+            print(f"{score(model_text, text):.6f}")
+        return 0
+    import numpy as np
 
     with open(args.csv, newline="", encoding="utf-8") as handle:
         rows = [row for row in csv.DictReader(handle) if row["split"] == "train"]

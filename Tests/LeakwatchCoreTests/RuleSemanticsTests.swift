@@ -130,18 +130,36 @@ import Testing
         #expect(bad.problems.map(\.message).contains { $0.contains("'context.within' must be a time") })
     }
 
-    /// Probabilities the training script's own feature code gives with the shipped model: the Swift
-    /// features must be exactly the Python ones.
-    @Test(arguments: [
-        ("women are too emotional to lead", 0.901104), ("she's on nights this week", 0.057335),
-        ("Ünïcödé and emoji 😂 women's", 0.75481), ("", 0.007821), ("A", 0.034844), ("It's 5AM, don't", 0.03236),
-    ])
-    func theShippedModelScoresAsTheTrainingScriptDoes(text: String, probability: Double) throws {
-        let path = #filePath.split(separator: "/").dropLast(3).joined(separator: "/") + "/rules/conduct-misogyny.model"
-        let source = try String(contentsOfFile: "/" + path, encoding: .utf8)
-        let model = try LinearTextModel.parse(source, path: path)
+    /// The Swift features must be exactly the training script's: the shipped model scores these
+    /// texts as `bench/train_conduct_model.py --score` does (its stdlib-only reference code).
+    @Test func theShippedModelScoresAsTheTrainingScriptDoes() throws {
+        let texts = [
+            "women are too emotional to lead", "she's on nights this week", "Ünïcödé and emoji 😂 women's", "", "A",
+            "It's 5AM, don't", "n1gg3r   spaced    out\ttabs\nnew line",
+        ]
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let modelPath = repository.appendingPathComponent("rules/conduct-misogyny.model").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments =
+            [
+                "python3", repository.appendingPathComponent("bench/train_conduct_model.py").path, "-", modelPath,
+                "--score",
+            ]
+            + texts
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let expected = printed.split(separator: "\n").compactMap { Double($0) }
+        try #require(expected.count == texts.count, "\(printed)")
+        let model = try LinearTextModel.parse(String(contentsOfFile: modelPath, encoding: .utf8), path: modelPath)
         var scratch = LinearTextModelScratch()
-        #expect(abs(model.score(text, scratch: &scratch).probability - probability) < 1e-5)
+        for (text, probability) in zip(texts, expected) {
+            #expect(abs(model.score(text, scratch: &scratch).probability - probability) < 1e-5, "\(text)")
+        }
     }
 
     @Test func modelExplanationsAreMasked() {
