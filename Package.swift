@@ -20,6 +20,14 @@ let package = Package(
         // C libraries, imported raw. Only the thin wrappers below import them.
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // Media: image decoding, OCR, PDF text and rendering, photo metadata.
+        .systemLibrary(name: "CLeptonica", pkgConfig: "lept", providers: [.apt(["libleptonica-dev"])]),
+        .systemLibrary(name: "CTesseract", pkgConfig: "tesseract", providers: [.apt(["libtesseract-dev"])]),
+        .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
+        .systemLibrary(name: "CExif", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
+
+        // The media worker's process boundary: spawning it clean, rlimits, Landlock, seccomp.
+        .target(name: "CMediaSandbox"),
 
         // Linux calls Swift's Glibc module does not import (renameat2).
         .target(name: "CLinux"),
@@ -27,6 +35,10 @@ let package = Package(
         // Safe Swift wrappers: one owner per C handle.
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
         .target(name: "Systemd", dependencies: ["CSystemd"]),
+        .target(name: "Leptonica", dependencies: ["CLeptonica"]),
+        .target(name: "Tesseract", dependencies: ["CTesseract", "CLeptonica", "Leptonica"]),
+        .target(name: "Poppler", dependencies: ["CPoppler", "CLeptonica", "Leptonica"]),
+        .target(name: "Exif", dependencies: ["CExif"]),
 
         // The engine: parses exports, matches rules, builds alerts. No I/O of its own.
         .target(
@@ -39,8 +51,15 @@ let package = Package(
             ]
         ),
 
+        // Looking inside media: PDQ perceptual hashes, OCR, PDF text, photo metadata, all decoded in
+        // a limited child process (`leakwatch media-worker`); known-media lists; media alerts.
+        .target(
+            name: "LeakwatchMedia",
+            dependencies: ["LeakwatchCore", "Leptonica", "Tesseract", "Poppler", "Exif", "CMediaSandbox"]
+        ),
+
         // The scan pipeline over files and directories, shared by `leakwatch scan` and the daemon.
-        .target(name: "LeakwatchScan", dependencies: ["LeakwatchCore"]),
+        .target(name: "LeakwatchScan", dependencies: ["LeakwatchCore", "LeakwatchMedia"]),
 
         // Where alerts go: the crash-safe spool and the journal, behind one `AlertSink` protocol.
         .target(name: "LeakwatchOutputs", dependencies: ["LeakwatchCore", "LeakwatchScan", "Systemd"]),
@@ -50,7 +69,7 @@ let package = Package(
         .target(
             name: "LeakwatchDaemon",
             dependencies: [
-                "LeakwatchCore", "LeakwatchScan", "LeakwatchOutputs", "Systemd", "CLinux",
+                "LeakwatchCore", "LeakwatchScan", "LeakwatchOutputs", "LeakwatchMedia", "Systemd", "CLinux",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -65,11 +84,17 @@ let package = Package(
                 "LeakwatchCore",
                 "LeakwatchScan",
                 "LeakwatchDaemon",
+                "LeakwatchMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
+        .testTarget(
+            name: "LeakwatchMediaTests",
+            dependencies: ["LeakwatchMedia", "LeakwatchCore", "LeakwatchScan", "Leptonica"],
+            exclude: ["Vectors"]
+        ),
         .testTarget(name: "LeakwatchCoreTests", dependencies: ["LeakwatchCore"], exclude: ["Golden"]),
         .testTarget(
             name: "LeakwatchDaemonTests",

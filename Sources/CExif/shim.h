@@ -1,0 +1,5 @@
+// libexif (libexif-dev): photo metadata (GPS position, capture time, camera).
+#include <libexif/exif-data.h>
+#include <libexif/exif-utils.h>
+#include <libexif/exif-tag.h>
+#include <libexif/exif-ifd.h>
