@@ -52,7 +52,8 @@ public struct Alert: Sendable, Hashable, Codable {
     }
 
     public struct MatchInfo: Sendable, Hashable, Codable {
-        /// `text`, `attachment`, `sender` or `location`.
+        /// `text`, `attachment`, `sender`, `location`, `media-text`, `media-metadata`, or
+        /// `media-hash` (a known image matched by its perceptual hash).
         public var field: String
         /// The text around the match, matched spans masked unless the rule says `redact: false`.
         public var excerpt: String
@@ -66,9 +67,21 @@ public struct Alert: Sendable, Hashable, Codable {
         /// For a rule gated by a model: the model, its probability and the n-grams that raised it
         /// most (masked); null otherwise.
         public var model: ModelInfo?
+        /// For a match on an attachment or inside it: the file's name inside the export (its
+        /// archive member, else the name the message gives); null otherwise.
+        public var attachment: String? = nil
+        /// For `media-text` found by OCR: the mean OCR confidence (0-100) of the file's text.
+        public var ocrConfidence: Int? = nil
+        /// For `media-text` from a PDF: the 1-based page.
+        public var page: Int? = nil
+        /// For `media-hash`: the known-media list entry the image matched.
+        public var knownMedia: KnownMediaInfo? = nil
 
         enum CodingKeys: String, CodingKey {
-            case field, excerpt, fingerprint, redacted, confidence, model
+            case field, excerpt, fingerprint, redacted, confidence, model, attachment
+            case ocrConfidence = "ocr_confidence"
+            case page
+            case knownMedia = "known_media"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -79,6 +92,38 @@ public struct Alert: Sendable, Hashable, Codable {
             try container.encode(redacted, forKey: .redacted)
             try container.encode(confidence, forKey: .confidence)
             try container.encode(model, forKey: .model)
+            try container.encode(attachment, forKey: .attachment)
+            try container.encode(ocrConfidence, forKey: .ocrConfidence)
+            try container.encode(page, forKey: .page)
+            try container.encode(knownMedia, forKey: .knownMedia)
+        }
+    }
+
+    /// A chat image that matched an entry of a known-media list (`/etc/leakwatch/known-media.d`).
+    public struct KnownMediaInfo: Sendable, Hashable, Codable {
+        /// The hash algorithm: `pdq`.
+        public var algorithm: String
+        /// The entry's label, as the list gives it.
+        public var label: String
+        /// Differing bits between the chat image's hash (in its best orientation) and the entry's.
+        public var distance: Int
+        /// The largest distance that counts as a match.
+        public var threshold: Int
+        /// The list file (`scene-photos.list`) and line of the entry.
+        public var list: String
+        public var line: Int
+        /// The chat image's own hash, hex.
+        public var hash: String
+
+        public init(algorithm: String, label: String, distance: Int, threshold: Int, list: String, line: Int, hash: String)
+        {
+            self.algorithm = algorithm
+            self.label = label
+            self.distance = distance
+            self.threshold = threshold
+            self.list = list
+            self.line = line
+            self.hash = hash
         }
     }
 

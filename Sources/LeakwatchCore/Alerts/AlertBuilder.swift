@@ -59,6 +59,16 @@ public struct AlertBuilder: Sendable {
             let message = messageAt(hit.messageIndex)
             let value = Array(message.value(of: hit.field, item: hit.item).utf8)
             let matched = Array(value[hit.range.clamped(to: 0..<value.count)])
+            var match = Alert.MatchInfo(
+                field: hit.field.rawValue,
+                excerpt: excerpt(of: value, around: hit.range, masking: masks[FieldKey(hit)] ?? []),
+                fingerprint: fingerprint(of: matched),
+                redacted: rule.definition.redact, confidence: hit.confidence.rawValue,
+                model: hit.explanation.map {
+                    Alert.ModelInfo(
+                        name: $0.model, probability: ($0.probability * 1000).rounded() / 1000, features: $0.features)
+                })
+            describeAttachment(of: hit, in: message, into: &match)
             return Alert(
                 id: alertID(hit: hit, rule: rule, export: export, exportIndex: exportIndex, file: file),
                 detectedAt: detectedAt,
@@ -71,16 +81,23 @@ public struct AlertBuilder: Sendable {
                 message: Alert.MessageInfo(
                     line: message.line, id: message.id, sent: message.sent, sentLocal: message.timestamp?.iso8601,
                     sender: message.sender, kind: message.kind.rawValue),
-                match: Alert.MatchInfo(
-                    field: hit.field.rawValue,
-                    excerpt: excerpt(of: value, around: hit.range, masking: masks[FieldKey(hit)] ?? []),
-                    fingerprint: fingerprint(of: matched),
-                    redacted: rule.definition.redact, confidence: hit.confidence.rawValue,
-                    model: hit.explanation.map {
-                        Alert.ModelInfo(
-                            name: $0.model, probability: ($0.probability * 1000).rounded() / 1000, features: $0.features
-                        )
-                    }))
+                match: match)
+        }
+    }
+
+    /// For a hit on an attachment or on what is inside it: which file, and for text found inside
+    /// it, the OCR confidence and the PDF page.
+    private func describeAttachment(of hit: RuleHit, in message: Message, into match: inout Alert.MatchInfo) {
+        switch hit.field {
+        case .attachment, .mediaText, .mediaMetadata:
+            guard hit.item < message.attachments.count else { return }
+            let attachment = message.attachments[hit.item]
+            match.attachment = attachment.entry ?? attachment.name
+            guard hit.field == .mediaText, let media = attachment.media else { return }
+            match.ocrConfidence = media.ocrConfidence
+            if media.text.utf8.contains(0x0C) { match.page = media.page(at: hit.range.lowerBound) }
+        case .text, .sender, .location:
+            return
         }
     }
 
@@ -168,6 +185,8 @@ extension Message {
         case .attachment: item < attachments.count ? attachments[item].name : ""
         case .sender: sender ?? ""
         case .location: location?.text ?? ""
+        case .mediaText: item < attachments.count ? attachments[item].media?.text ?? "" : ""
+        case .mediaMetadata: item < attachments.count ? attachments[item].media?.metadata ?? "" : ""
         }
     }
 }

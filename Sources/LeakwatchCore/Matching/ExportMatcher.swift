@@ -54,7 +54,9 @@ public struct ExportMatcher: Sendable {
                 needed.insert(FieldCorpus.Key(field: .text, normalization: definition.normalize))
             }
             for context in definition.contexts + [definition.unless].compactMap(\.self) {
-                needed.insert(FieldCorpus.Key(field: .text, normalization: context.normalize))
+                for field in definition.contextFields {
+                    needed.insert(FieldCorpus.Key(field: field, normalization: context.normalize))
+                }
             }
         }
         for key in needed {
@@ -103,6 +105,15 @@ public struct ExportMatcher: Sendable {
 
 struct OutOfTime: Error {}
 
+extension RuleDefinition {
+    /// Where a context (or `unless`) pattern is looked for: the message text, and for a rule that
+    /// reads text found in media, that text too (a label printed next to the number on a
+    /// screenshot is context of it).
+    var contextFields: [RuleField] {
+        appliesTo.contains(.mediaText) ? [.text, .mediaText] : [.text]
+    }
+}
+
 extension RuleField {
     var sortKey: Int {
         switch self {
@@ -110,6 +121,8 @@ extension RuleField {
         case .attachment: 1
         case .location: 2
         case .sender: 3
+        case .mediaText: 4
+        case .mediaMetadata: 5
         }
     }
 }
@@ -254,9 +267,11 @@ extension ExportMatcher {
                     }
                 }
             } else if let pattern {
-                try markMessages(
-                    matching: pattern, in: FieldCorpus.Key(field: .text, normalization: context.normalize),
-                    flags: &flags)
+                for field in rule.definition.contextFields {
+                    try markMessages(
+                        matching: pattern, in: FieldCorpus.Key(field: field, normalization: context.normalize),
+                        flags: &flags)
+                }
             }
             return flags
         }

@@ -49,6 +49,14 @@ struct FieldCorpus {
                 if let sender = message.sender { append(sender, message: index, item: 0) }
             case .location:
                 if let location = message.location { append(location.text, message: index, item: 0) }
+            case .mediaText:
+                for (item, attachment) in message.attachments.enumerated() {
+                    if let text = attachment.media?.text { append(text, message: index, item: item) }
+                }
+            case .mediaMetadata:
+                for (item, attachment) in message.attachments.enumerated() {
+                    if let metadata = attachment.media?.metadata { append(metadata, message: index, item: item) }
+                }
             }
         }
         messageSegments.append(segments.count)

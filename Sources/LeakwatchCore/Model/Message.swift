@@ -73,11 +73,45 @@ public struct Attachment: Sendable, Hashable, Codable {
     /// `true` when the file itself is inside the export (a zip member), `false` when the export
     /// only names it, `nil` when unknown.
     public var present: Bool?
+    /// The archive member holding the file (`Media/IMG-20211107-WA0003.jpg`), when the export is
+    /// an archive that has it.
+    public var entry: String?
+    /// What was found inside the file, once media scanning has looked (nil before, and for
+    /// files it does not read).
+    public var media: MediaContent?
 
-    public init(name: String, size: Int? = nil, present: Bool? = nil) {
+    public init(name: String, size: Int? = nil, present: Bool? = nil, entry: String? = nil, media: MediaContent? = nil)
+    {
         self.name = name
         self.size = size
         self.present = present
+        self.entry = entry
+        self.media = media
+    }
+}
+
+/// What media scanning found inside an attached image or PDF: the fields `media-text` and
+/// `media-metadata` that rules can match.
+public struct MediaContent: Sendable, Hashable, Codable {
+    /// Recognised text: OCR lines of an image (screen furniture left out), or a PDF's pages (text
+    /// layer, or OCR for pages without one) separated by form feeds (U+000C).
+    public var text: String
+    /// Mean OCR confidence (0-100) of the text, or nil when no OCR was involved (a PDF's text
+    /// layer).
+    public var ocrConfidence: Int?
+    /// Photo metadata as text (`gps 51.500729, -0.124625; taken 2021:11:07 18:14:02; camera
+    /// Apple iPhone 12`), or nil when the file has none.
+    public var metadata: String?
+
+    public init(text: String, ocrConfidence: Int? = nil, metadata: String? = nil) {
+        self.text = text
+        self.ocrConfidence = ocrConfidence
+        self.metadata = metadata
+    }
+
+    /// The 1-based PDF page holding byte `offset` of `text` (pages are separated by form feeds).
+    public func page(at offset: Int) -> Int {
+        1 + text.utf8.prefix(max(0, offset)).reduce(0) { $0 + ($1 == 0x0C ? 1 : 0) }
     }
 }
 

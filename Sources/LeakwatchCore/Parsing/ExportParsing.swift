@@ -7,6 +7,7 @@ public enum ExportParsing {
     /// chat name, never to decide the format).
     ///
     /// - A zip (`PK\3\4`) goes to `ZipExportReader`, within `limits`.
+    /// - An image or PDF on its own becomes one `media` export (`StandaloneMedia`).
     /// - A JSON object that is a Telegram Desktop export goes to `TelegramJSONParser`.
     /// - Anything else is decoded (`TextDecoding`) and parsed as a WhatsApp layout when one is
     ///   recognised, else as plain lines.
@@ -20,6 +21,9 @@ public enum ExportParsing {
     ) throws(ExportError) -> [ParsedExport] {
         if ZipExportReader.isArchive(bytes) {
             return try ZipExportReader.read(bytes, fileName: fileName, limits: limits)
+        }
+        if let media = StandaloneMedia.parse(bytes, fileName: fileName) {
+            return [media]
         }
         return try parseDocument(bytes, fileName: fileName)
     }

@@ -6,6 +6,8 @@ public struct ExportScanner: Sendable {
     public let matcher: ExportMatcher
     public let alertBuilder: AlertBuilder
     public var archiveLimits: ArchiveLimits
+    /// Whether `scan` collects the export's media (`ScanResult.media`) for media scanning.
+    public var collectsMedia = false
 
     public init(
         ruleSet: RuleSet, budget: ScanBudget = ScanBudget(), fingerprintKey: [UInt8],
@@ -45,6 +47,9 @@ public struct ExportScanner: Sendable {
                     let message = export.messages[error.messageIndex]
                     return LocatedRuleError(error: error, line: message.line, messageID: message.id)
                 }, budgetExhausted: report.budgetExhausted, file: file, detectedAt: detectedAt, into: &result)
+        }
+        if collectsMedia {
+            result.media = ExportMedia.collect(exports, fileBytes: bytes, limits: archiveLimits)
         }
         return result
     }
@@ -114,6 +119,8 @@ public struct ScanResult: Sendable {
     public var failure: LeakwatchError?
     /// What each rule cost on this file, by rule index, when the matcher collects costs.
     public var ruleCosts: [Int: RuleCost] = [:]
+    /// The attached images and PDFs media scanning may look inside, when the scanner collects them.
+    public var media: ExportMedia?
 
     public init(file: ScannedFile) { self.file = file }
 

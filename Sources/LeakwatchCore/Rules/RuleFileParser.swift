@@ -130,7 +130,7 @@ public enum RuleFileParser {
                 } else {
                     context.report(
                         at: name.location,
-                        "unknown applies-to '\(name.value)' (one of: text, attachment, sender, location, all)")
+                        "unknown applies-to '\(name.value)' (one of: \(RuleField.allCases.map(\.rawValue).joined(separator: ", ")), all)")
                 }
             }
             var seen = Set<RuleField>()

@@ -69,6 +69,14 @@ extension RuleExample {
             case .location:
                 main.text = ""
                 main.location = Location(text: text)
+            case .mediaText:
+                main.text = ""
+                main.attachments = [Attachment(name: "example.png", present: true, media: MediaContent(text: text))]
+            case .mediaMetadata:
+                main.text = ""
+                main.attachments = [
+                    Attachment(name: "example.jpg", present: true, media: MediaContent(text: "", metadata: text))
+                ]
             }
         }
         if !main.attachments.isEmpty { main.kind = .attachment }

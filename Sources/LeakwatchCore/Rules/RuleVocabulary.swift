@@ -38,6 +38,11 @@ public enum RuleField: String, Sendable, Hashable, Codable, CaseIterable {
     case sender
     /// A shared location's text (map link, venue).
     case location
+    /// Text found inside an attached image or PDF: OCR of a picture, a PDF's text layer (or OCR
+    /// of its scanned pages). Only when media scanning is on.
+    case mediaText = "media-text"
+    /// An attached photo's metadata as text: `gps LAT, LON; taken ...; camera ...`.
+    case mediaMetadata = "media-metadata"
 }
 
 /// A PCRE2 option a rule may ask for.

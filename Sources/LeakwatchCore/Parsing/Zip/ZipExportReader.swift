@@ -226,6 +226,8 @@ public enum ZipExportReader {
                         referenced.insert(index)
                         attachment.present = true
                         attachment.size = members[index].skipReason == nil ? members[index].declaredSize : nil
+                        // Media scanning reads the member by this name; a skipped one is not read.
+                        attachment.entry = members[index].skipReason == nil ? members[index].name : nil
                     } else if attachment.present == nil {
                         attachment.present = false
                     }
