@@ -55,7 +55,10 @@ let package = Package(
         // a limited child process (`leakwatch media-worker`); known-media lists; media alerts.
         .target(
             name: "LeakwatchMedia",
-            dependencies: ["LeakwatchCore", "Leptonica", "Tesseract", "Poppler", "Exif", "CMediaSandbox"]
+            dependencies: [
+                "LeakwatchCore", "Leptonica", "Tesseract", "Poppler", "Exif", "CMediaSandbox",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
         // The scan pipeline over files and directories, shared by `leakwatch scan` and the daemon.

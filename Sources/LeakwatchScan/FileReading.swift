@@ -56,6 +56,12 @@ public enum FileReading {
         return size
     }
 
+    /// Whether anything is at `path` (without following a final symlink).
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
     /// Whether `path` is a directory (following symlinks).
     public static func isDirectory(_ path: String) -> Bool {
         var info = stat()
