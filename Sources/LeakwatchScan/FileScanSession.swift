@@ -20,6 +20,8 @@ public struct FileScanSession: Sendable {
     public var maxArchiveBytes: Int
     /// The chunk size for streamed files.
     public var chunkBytes: Int
+    /// Looking inside attached images and PDFs, when on (`scanner` must collect media).
+    public var media: MediaScanning?
 
     public init(
         scanner: ExportScanner, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -50,7 +52,9 @@ public struct FileScanSession: Sendable {
                     wholeFileLimit: maxArchiveBytes)
             }
             let bytes = try FileReading.readAll(fd: fd, path: path, limit: maxFileBytes)
-            return scanner.scan(bytes, path: path, fileName: name, scratch: scratch, detectedAt: detectedAt)
+            var result = scanner.scan(bytes, path: path, fileName: name, scratch: scratch, detectedAt: detectedAt)
+            media?.scan(&result, scanner: scanner, scratch: scratch)
+            return result
         } catch {
             var result = ScanResult(file: ScannedFile(path: path, sha256: ""))
             result.failure = error

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LeakwatchDaemon
 import LeakwatchMedia
+import LeakwatchScan
 
 /// Media scanning flags, shared by `scan`, `daemon` and `media`. Each is also a `leakwatch.yml`
 /// key of the same name (for the daemon); a flag wins.
@@ -74,6 +75,17 @@ struct MediaOptions: ParsableArguments {
         if let cpuTime { settings.cpuSecondsPerFile = cpuTime }
         if let timePerFile { settings.secondsPerFile = timePerFile }
         if let timePerExport { settings.secondsPerExport = timePerExport }
+    }
+
+    /// Loads the known-media lists, printing every problem; exits 2 when they do not load.
+    func loadKnownMediaOrExit() throws -> KnownMediaIndex {
+        let (index, problems) = KnownMediaDirectories.load(settings.knownMediaDirectories)
+        guard let index else {
+            for problem in problems { Terminal.error(problem.description) }
+            Terminal.error("known-media lists did not load (\(problems.count) problem(s))")
+            throw ExitCode(2)
+        }
+        return index
     }
 
     var settings: MediaSettings {

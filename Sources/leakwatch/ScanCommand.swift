@@ -21,6 +21,8 @@ struct ScanCommand: AsyncParsableCommand {
 
     @OptionGroup var rules: RuleDirectoryOptions
 
+    @OptionGroup var media: MediaOptions
+
     @Option(help: "Output: text for people, json for one leakwatch.alert.v1 object per line.")
     var format: OutputFormat = .text
 
@@ -72,10 +74,15 @@ struct ScanCommand: AsyncParsableCommand {
             Terminal.error(error.description)
             throw ExitCode(2)
         }
-        let scanner = ExportScanner(
+        var scanner = ExportScanner(
             ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(timeBudget * 1000))),
             fingerprintKey: fingerprintKey)
+        let mediaSettings = media.settings
+        scanner.collectsMedia = mediaSettings.enabled
         var session = FileScanSession(scanner: scanner)
+        if mediaSettings.enabled {
+            session.media = MediaScanning(settings: mediaSettings, knownMedia: try media.loadKnownMediaOrExit())
+        }
         if let workers { session.workers = workers }
         if let size = streamThreshold.flatMap(DaemonConfiguration.parseSize) { session.streamThreshold = size }
         if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { session.chunkBytes = max(1, size) }

@@ -18,10 +18,11 @@ public enum AlertFormatting {
             + (alert.message.line.map { ":\($0)" } ?? "")
             + (alert.message.id.map { "#\($0)" } ?? "")
         let severity = alert.rule.severity.uppercased()
-        let who = [alert.message.sender ?? "(system)", alert.message.sent].filter { !$0.isEmpty }.joined(
-            separator: ", ")
+        let sender = alert.message.sender ?? (alert.source.format == ExportFormat.media.rawValue ? "" : "(system)")
+        let who = [sender, alert.message.sent].filter { !$0.isEmpty }.joined(separator: ", ")
+        let excerpt = (who.isEmpty ? "" : "[\(who)] ") + mediaPrefix(alert) + alert.match.excerpt
         guard color else {
-            return "\(location): \(severity) \(alert.rule.id) [\(who)] \(alert.match.excerpt)"
+            return "\(location): \(severity) \(alert.rule.id) \(excerpt)"
         }
         let severityColor: String
         switch Severity(rawValue: alert.rule.severity) ?? .info {
@@ -31,7 +32,16 @@ public enum AlertFormatting {
         }
         let reset = "\u{1B}[0m"
         return
-            "\u{1B}[35m\(location)\(reset): \(severityColor)\(severity)\(reset) \u{1B}[1m\(alert.rule.id)\(reset) [\(who)] \(alert.match.excerpt)"
+            "\u{1B}[35m\(location)\(reset): \(severityColor)\(severity)\(reset) \u{1B}[1m\(alert.rule.id)\(reset) \(excerpt)"
+    }
+
+    /// `(media-text of IMG-0001.jpg, OCR 93) ` for matches inside an attached file.
+    static func mediaPrefix(_ alert: Alert) -> String {
+        guard alert.match.field.hasPrefix("media-"), let attachment = alert.match.attachment else { return "" }
+        var parts = ["\(alert.match.field) of \(attachment)"]
+        if let page = alert.match.page { parts.append("page \(page)") }
+        if let confidence = alert.match.ocrConfidence { parts.append("OCR \(confidence)") }
+        return "(\(parts.joined(separator: ", "))) "
     }
 
     /// One line for a record.

@@ -4,13 +4,11 @@
 public enum StandaloneMedia {
     /// The export for `bytes` when they are a media file (`MediaFormat.sniff`), else nil.
     public static func parse(_ bytes: [UInt8], fileName: String) -> ParsedExport? {
-        guard let format = MediaFormat.sniff(bytes) else { return nil }
+        guard MediaFormat.sniff(bytes) != nil else { return nil }
         let message = Message(
             sent: "", sender: nil, text: "",
             attachments: [Attachment(name: fileName, size: bytes.count, present: true)], kind: .attachment)
-        return ParsedExport(
-            format: .media, messages: [message],
-            notes: [ParseNote(code: "media-file", message: "a \(format.rawValue) file on its own, not a chat export")])
+        return ParsedExport(format: .media, messages: [message])
     }
 }
 
