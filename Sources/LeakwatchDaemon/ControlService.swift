@@ -1,6 +1,8 @@
 import Foundation
 import LeakwatchCore
+import LeakwatchMedia
 import LeakwatchOutputs
+import LeakwatchScan
 import ServiceLifecycle
 import Systemd
 import UnixSignals
@@ -8,6 +10,7 @@ import UnixSignals
 /// Talks to systemd and admins: READY, STATUS and watchdog pings, SIGHUP reloads, STOPPING.
 struct ControlService: Service {
     let rules: RuleSetStore
+    let knownMedia: KnownMediaStore
     let status: DaemonStatus
     let queue: FileQueue
     let events: EventLog
@@ -66,16 +69,31 @@ struct ControlService: Service {
         ServiceNotifier.notify(
             "RELOADING=1\nMONOTONIC_USEC=\(ServiceNotifier.monotonicMicroseconds)\nSTATUS=reloading rules")
         let generation = reloadStatus.read().generation + 1
-        let outcome: RuleSetStore.LoadOutcome
+        var outcome: RuleSetStore.LoadOutcome
+        var knownMediaIndex: KnownMediaIndex?
         do {
             let configuration = try reloadConfiguration()
             outcome = RuleSetStore.load(configuration.ruleDirectories, jit: configuration.jit)
+            // The known-media lists are reloaded with the rules, all or nothing.
+            if case .loaded = outcome, configuration.media.enabled {
+                let (index, problems) = KnownMediaDirectories.load(configuration.media.knownMediaDirectories)
+                knownMediaIndex = index
+                if index == nil { outcome = .rejected(problems.map(\.description)) }
+            }
         } catch {
             outcome = .rejected([error.description])
         }
         switch outcome {
         case .loaded(let ruleSet, let warnings):
             rules.replace(with: ruleSet)
+            if let knownMediaIndex {
+                knownMedia.replace(with: knownMediaIndex)
+                events.log(
+                    DaemonEvent(
+                        .rulesLoaded,
+                        "reloaded \(knownMediaIndex.entries.count) known-media hashes from \(knownMediaIndex.files.count) list(s) (\(knownMediaIndex.revision))",
+                        fields: ["KNOWN_MEDIA": String(knownMediaIndex.entries.count)]))
+            }
             status.recordRules(count: ruleSet.rules.count, revision: ruleSet.revision)
             for warning in warnings { events.log(DaemonEvent(.rulesLoaded, "warning: \(warning)")) }
             events.log(

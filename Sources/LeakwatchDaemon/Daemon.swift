@@ -1,5 +1,6 @@
 import Foundation
 import LeakwatchCore
+import LeakwatchMedia
 import LeakwatchOutputs
 import LeakwatchScan
 import Logging
@@ -59,6 +60,7 @@ public enum Daemon {
                 code: .invalidRules,
                 message: "rules did not load (\(problems.count) problem(s)); run `leakwatch rules check`")
         }
+        let knownMedia = KnownMediaStore(try loadKnownMedia(configuration, events: events))
         let fingerprintKey = try FingerprintKeyFile.loadOrCreate(paths.fingerprintKey)
         let spool = try AlertSpool(
             AlertSpool.Configuration(
@@ -84,13 +86,14 @@ public enum Daemon {
             configuration: configuration, paths: paths, rules: store, spool: spool,
             journal: configuration.journal ? JournalAlertSink(availability: events.availability) : nil, events: events,
             status: status, fingerprintKey: fingerprintKey)
+        processor.knownMedia = knownMedia
         processor.crashPoint = ProcessInfo.processInfo.environment["LEAKWATCH_TEST_CRASH_AT"].flatMap(
             ExportProcessor.CrashPoint.init(rawValue:))
         let ingest = IngestService(
             processor: processor, queue: queue, watcher: watcher, workers: configuration.workers, status: status,
             events: events)
         let control = ControlService(
-            rules: store, status: status, queue: queue, events: events,
+            rules: store, knownMedia: knownMedia, status: status, queue: queue, events: events,
             reloadStatus: ReloadStatusFile(path: paths.reloadStatus), hangups: hangups,
             reloadConfiguration: resolveConfiguration,
             timeBudget: .milliseconds(Int64(configuration.timeBudgetSeconds * 1000)))
@@ -121,6 +124,29 @@ public enum Daemon {
             events.log(DaemonEvent(.error, "service group ended: \(error)"))
         }
         events.log(DaemonEvent(.stopping, "stopped after \(status.line(queue: queue.count))"))
+    }
+
+    /// The known-media lists at start: a problem in one stops the start, like a bad rule.
+    static func loadKnownMedia(_ configuration: DaemonConfiguration, events: EventLog) throws(LeakwatchError)
+        -> KnownMediaIndex
+    {
+        guard configuration.media.enabled else { return KnownMediaIndex() }
+        let (index, problems) = KnownMediaDirectories.load(configuration.media.knownMediaDirectories)
+        guard let index else {
+            for problem in problems {
+                events.log(DaemonEvent(.rulesRejected, problem.description, fields: ["PROBLEM": problem.description]))
+            }
+            throw LeakwatchError(
+                code: .invalidRules, message: "known-media lists did not load (\(problems.count) problem(s))")
+        }
+        if !index.entries.isEmpty {
+            events.log(
+                DaemonEvent(
+                    .rulesLoaded,
+                    "\(index.entries.count) known-media hashes from \(index.files.count) list(s) (\(index.revision))",
+                    fields: ["KNOWN_MEDIA": String(index.entries.count)]))
+        }
+        return index
     }
 
     static func makeDirectory(_ path: String, mode: mode_t) throws(LeakwatchError) {

@@ -1,5 +1,6 @@
 import Foundation
 import LeakwatchCore
+import LeakwatchMedia
 import LeakwatchScan
 import Yams
 
@@ -36,15 +37,18 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var journal = true
     /// Files waiting in the queue before the watcher falls back to rescanning.
     public var queueCapacity = 10_000
+    /// Looking inside attached images and PDFs (the `media`, `ocr`, `known-media`, `pdq-*` and
+    /// `media-*` keys).
+    public var media = MediaSettings()
 
     public init() {}
 
     /// Settings that may be given in the file.
-    static let keys: Set<String> = [
+    static let keys: Set<String> = Set<String>([
         "drop-dir", "state-dir", "spool-dir", "rules", "workers", "jit", "retention", "max-file-size",
         "max-archive-size", "stream-threshold", "chunk-size", "time-budget",
         "spool-max-bytes", "spool-keep", "journal", "queue-capacity",
-    ]
+    ]).union(mediaKeys)
 
     /// Reads a YAML configuration file over the defaults.
     /// - Throws: `LeakwatchError` naming the file, the line and the setting.
@@ -139,6 +143,12 @@ public struct DaemonConfiguration: Sendable, Hashable {
             case "time-budget":
                 guard let seconds = value.float, seconds > 0 else { throw fail("expected seconds, e.g. 60") }
                 configuration.timeBudgetSeconds = seconds
+            case _ where mediaKeys.contains(key):
+                do throws(MediaSettingError) {
+                    try applyMedia(key: key, value: value, to: &configuration.media)
+                } catch {
+                    throw fail(error.message)
+                }
             default:
                 throw LeakwatchError(
                     code: .invalidConfig,

@@ -1,6 +1,7 @@
 import CLinux
 import Foundation
 import LeakwatchCore
+import LeakwatchMedia
 import LeakwatchOutputs
 import LeakwatchScan
 
@@ -36,6 +37,8 @@ public struct ExportProcessor: Sendable {
     public let events: EventLog
     public let status: DaemonStatus
     public let fingerprintKey: [UInt8]
+    /// The known-media lists in force (reloaded like rules), for media scanning.
+    public var knownMedia: KnownMediaStore?
     /// Test hook: where to die with SIGKILL, to prove crash safety (`LEAKWATCH_TEST_CRASH_AT`).
     public var crashPoint: CrashPoint?
 
@@ -45,9 +48,11 @@ public struct ExportProcessor: Sendable {
         case beforeSpool = "before-spool"
         case afterSpool = "after-spool"
         case afterJournal = "after-journal"
+        /// After the first media file of an export was examined (its text alerts are out).
+        case midMedia = "mid-media"
     }
 
-    private func crash(at point: CrashPoint) {
+    func crash(at point: CrashPoint) {
         if crashPoint == point { kill(getpid(), SIGKILL) }
     }
 
@@ -159,9 +164,10 @@ public struct ExportProcessor: Sendable {
         crash(at: .midScan)
         // The rule set this file started with is the one it finishes with, even across a reload.
         let ruleSet = rules.current
-        let scanner = ExportScanner(
+        var scanner = ExportScanner(
             ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(configuration.timeBudgetSeconds * 1000))),
             fingerprintKey: fingerprintKey)
+        scanner.collectsMedia = configuration.media.enabled
         let detectedAt = AlertFormatting.rfc3339(Date())
         let result: ScanResult
         if Int(info.st_size) > min(configuration.streamThreshold, configuration.maxArchiveBytes) {
@@ -209,13 +215,30 @@ public struct ExportProcessor: Sendable {
             }
         }
         crash(at: .afterJournal)
-        status.recordFile(alerts: fresh.alerts.count)
+        // The text alerts are out; now what is inside its images and PDFs, as a second delivery.
+        var mediaAlerts = 0
+        var mediaIncomplete: ScanRecord?
+        if let media = result.media {
+            switch deliverMedia(
+                media, of: result, scanner: scanner, workName: workName, recovering: recovering, scratch: scratch)
+            {
+            case .delivered(let newAlerts, let incomplete):
+                mediaAlerts = newAlerts
+                mediaIncomplete = incomplete
+            case .retryLater(let error):
+                return .retryLater(workName: workName, error: error)
+            }
+        }
+        status.recordFile(alerts: fresh.alerts.count + mediaAlerts)
         let milliseconds = (ContinuousClock.now - started).milliseconds
 
-        if result.incomplete {
-            let reason = result.records.first { $0.kind == .scanIncomplete }?.detail ?? "scan incomplete"
-            let outcome = quarantine(from: workPath, name: workName, code: "budget-exhausted", detail: reason)
+        if result.incomplete || mediaIncomplete != nil {
+            let record = result.records.first { $0.kind == .scanIncomplete } ?? mediaIncomplete
+            let code = result.incomplete ? "budget-exhausted" : record?.code ?? "scan-incomplete"
+            let outcome = quarantine(
+                from: workPath, name: workName, code: code, detail: record?.detail ?? "scan incomplete")
             unlink(marker)
+            unlink(mediaMarker(workName))
             return outcome
         }
         switch configuration.retention {
@@ -228,6 +251,7 @@ public struct ExportProcessor: Sendable {
         }
         syncDirectory(paths.work)
         unlink(marker)
+        unlink(mediaMarker(workName))
         events.log(
             DaemonEvent(
                 .fileProcessed,

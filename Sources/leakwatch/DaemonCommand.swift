@@ -70,6 +70,8 @@ struct DaemonCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-journal"), help: "Do not send alerts and events to the journal.")
     var noJournal = false
 
+    @OptionGroup var media: MediaOptions
+
     func validate() throws {
         for (flag, value) in [
             ("--max-file-size", maxFileSize), ("--max-archive-size", maxArchiveSize),
@@ -112,6 +114,7 @@ struct DaemonCommand: AsyncParsableCommand {
         if let size = spoolMaxBytes.flatMap(DaemonConfiguration.parseSize) { configuration.spoolMaxBytes = size }
         if let spoolKeep { configuration.spoolKeep = spoolKeep }
         if noJournal { configuration.journal = false }
+        media.apply(to: &configuration.media)
     }
 }
 
