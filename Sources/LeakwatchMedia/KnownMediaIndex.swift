@@ -8,6 +8,13 @@ public struct KnownMediaEntry: Sendable, Hashable {
     /// The list file's name and the 1-based line.
     public var list: String
     public var line: Int
+
+    public init(hash: PDQHash, label: String, list: String, line: Int) {
+        self.hash = hash
+        self.label = label
+        self.list = list
+        self.line = line
+    }
 }
 
 /// A problem in a known-media list, with its place.

@@ -9,6 +9,9 @@ public struct MediaAnalysisRequest: Sendable, Hashable, Codable {
     public var ocr: Bool
     /// Compute the PDQ hash of images.
     public var hash: Bool
+    /// Also hash standard crops of images (`PDQCrop`), for known-media lists: PDQ itself bears
+    /// only a crop of a few percent.
+    public var hashCrops = false
     /// Read photo metadata.
     public var metadata: Bool
     /// Images with more pixels than this are refused before they are decoded.
@@ -86,6 +89,8 @@ public struct MediaAnalysis: Sendable, Hashable, Codable {
     public var height: Int?
     /// For images: the PDQ hash (and its other orientations) and quality.
     public var pdq: PDQResult?
+    /// When asked: the PDQ hashes of standard crops of the image.
+    public var pdqCrops: [PDQCropHash] = []
     /// Recognised text: OCR lines kept (screen furniture and low-confidence lines dropped) or a
     /// PDF's pages separated by form feeds.
     public var text: String = ""

@@ -80,6 +80,10 @@ public final class MediaAnalyzer {
             }
             if converted {
                 analysis.pdq = PDQHasher.hash(luminance: luminance, width: image.width, height: image.height)
+                if request.hashCrops {
+                    analysis.pdqCrops = PDQHasher.hashCrops(
+                        luminance: luminance, width: image.width, height: image.height)
+                }
             }
         }
         if request.ocr {

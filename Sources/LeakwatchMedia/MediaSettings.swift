@@ -41,11 +41,13 @@ public struct MediaSettings: Sendable, Hashable {
     public init() {}
 
     /// What the worker is asked for a file called `name`.
-    public func request(name: String, ocr: Bool? = nil) -> MediaAnalysisRequest {
-        MediaAnalysisRequest(
+    public func request(name: String, ocr: Bool? = nil, hashCrops: Bool = false) -> MediaAnalysisRequest {
+        var request = MediaAnalysisRequest(
             name: name, ocr: ocr ?? self.ocr, hash: true, metadata: true, maxPixels: maxPixels,
             ocrMaxPixels: ocrMaxPixels, maxPages: maxPages, cpuSeconds: cpuSecondsPerFile,
             ocrMinConfidence: ocrMinConfidence)
+        request.hashCrops = hashCrops
+        return request
     }
 
     /// How workers are started: their CPU limit over a whole export is the export's time budget.

@@ -18,6 +18,40 @@ public struct PDQResult: Sendable, Hashable, Codable {
     }
 }
 
+/// A standard crop of an image, for known-media lists: a chat image cut down by a few percent is
+/// further from the original's hash than PDQ's threshold, but near the hash of the same crop.
+public enum PDQCrop: String, Sendable, Hashable, Codable, CaseIterable {
+    /// 2.5% off each side (95% of width and height kept, centred).
+    case centre95 = "centre 95%"
+    /// 5% off each side.
+    case centre90 = "centre 90%"
+    /// 5% off one side.
+    case left95 = "5% off the left"
+    case right95 = "5% off the right"
+    case top95 = "5% off the top"
+    case bottom95 = "5% off the bottom"
+
+    /// The kept rectangle (x, y, width, height) of a `width × height` image.
+    public func rectangle(width: Int, height: Int) -> (x: Int, y: Int, width: Int, height: Int) {
+        func part(_ size: Int, _ fraction: Double) -> Int { Int((Double(size) * fraction).rounded()) }
+        switch self {
+        case .centre95: return (part(width, 0.025), part(height, 0.025), part(width, 0.95), part(height, 0.95))
+        case .centre90: return (part(width, 0.05), part(height, 0.05), part(width, 0.9), part(height, 0.9))
+        case .left95: return (part(width, 0.05), 0, part(width, 0.95), height)
+        case .right95: return (0, 0, part(width, 0.95), height)
+        case .top95: return (0, part(height, 0.05), width, part(height, 0.95))
+        case .bottom95: return (0, 0, width, part(height, 0.95))
+        }
+    }
+}
+
+/// The PDQ hash of a crop of an image.
+public struct PDQCropHash: Sendable, Hashable, Codable {
+    public var crop: PDQCrop
+    public var hash: PDQHash
+    public var quality: Int
+}
+
 /// PDQ, the perceptual hash Meta published for sharing hashes of known harmful images (written
 /// here from its published description):
 ///
@@ -76,6 +110,22 @@ public enum PDQHasher {
         let coefficients = dct(samples)
         let orientations = Orientation.allCases.map { threshold(oriented(coefficients, $0)) }
         return PDQResult(hash: orientations[0], quality: quality, orientations: orientations)
+    }
+
+    /// The hashes of `crops` of an image given as luminance values.
+    public static func hashCrops(luminance: [Float], width: Int, height: Int, crops: [PDQCrop] = PDQCrop.allCases)
+        -> [PDQCropHash]
+    {
+        crops.map { crop in
+            let kept = crop.rectangle(width: width, height: height)
+            var part = [Float](repeating: 0, count: kept.width * kept.height)
+            for y in 0..<kept.height {
+                let source = (kept.y + y) * width + kept.x
+                part[(y * kept.width)..<((y + 1) * kept.width)] = luminance[source..<(source + kept.width)]
+            }
+            let result = hash(luminance: part, width: kept.width, height: kept.height)
+            return PDQCropHash(crop: crop, hash: result.hash, quality: result.quality)
+        }
     }
 
     /// Hashes RGB samples (three bytes per pixel, row after row).

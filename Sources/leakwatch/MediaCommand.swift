@@ -13,7 +13,7 @@ struct MediaCommand: ParsableCommand {
 
 /// Runs each file through a media worker, as scanning does, and hands over the answer.
 private func analyzeFiles(
-    _ paths: [String], settings: MediaSettings, ocr: Bool, showWorker: Bool = false,
+    _ paths: [String], settings: MediaSettings, ocr: Bool, hashCrops: Bool = false, showWorker: Bool = false,
     _ body: (String, Result<MediaAnalysis, MediaProblem>) -> Void
 ) {
     var worker: MediaWorkerProcess?
@@ -39,7 +39,7 @@ private func analyzeFiles(
             }
         }
         let deadline = ContinuousClock.now + .milliseconds(Int64(settings.secondsPerFile * 1000))
-        switch worker!.analyze(bytes, request: settings.request(name: path, ocr: ocr), deadline: deadline) {
+        switch worker!.analyze(bytes, request: settings.request(name: path, ocr: ocr, hashCrops: hashCrops), deadline: deadline) {
         case .success(.analysis(let analysis)): body(path, .success(analysis))
         case .success(.failure(let problem)): body(path, .failure(problem))
         case .failure(let failure): body(path, .failure(MediaProblem(.workerKilled, failure.description)))
@@ -61,12 +61,18 @@ struct MediaHashCommand: ParsableCommand {
     @Argument(help: "Image files.")
     var files: [String]
 
+    @Flag(
+        name: .customLong("with-crops"),
+        help: "Also print the hashes of standard crops (2.5% and 5% off each side, 5% off one side): PDQ alone bears only a crop of a few percent."
+    )
+    var withCrops = false
+
     @OptionGroup var media: MediaOptions
 
     func run() throws {
         let settings = media.settings
         var failed = 0
-        analyzeFiles(files, settings: settings, ocr: false) { path, result in
+        analyzeFiles(files, settings: settings, ocr: false, hashCrops: withCrops) { path, result in
             switch result {
             case .success(let analysis):
                 guard let pdq = analysis.pdq else {
@@ -82,6 +88,9 @@ struct MediaHashCommand: ParsableCommand {
                     return
                 }
                 Terminal.write("pdq \(pdq.hash.hex) \(path)")
+                for crop in analysis.pdqCrops where crop.quality >= settings.pdqMinQuality {
+                    Terminal.write("pdq \(crop.hash.hex) \(path) [crop: \(crop.crop.rawValue)]")
+                }
             case .failure(let problem):
                 failed += 1
                 Terminal.error("\(path): \(problem.message)")
