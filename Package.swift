@@ -95,7 +95,10 @@ let package = Package(
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
         .testTarget(
             name: "LeakwatchMediaTests",
-            dependencies: ["LeakwatchMedia", "LeakwatchCore", "LeakwatchScan", "Leptonica"],
+            dependencies: [
+                "LeakwatchMedia", "LeakwatchCore", "LeakwatchScan", "Leptonica",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             exclude: ["Vectors"]
         ),
         .testTarget(name: "LeakwatchCoreTests", dependencies: ["LeakwatchCore"], exclude: ["Golden"]),
