@@ -52,7 +52,8 @@ install: $(if $(filter $(LW_RELEASE_BIN),$(INSTALL_BIN)),release-build)
 	$(LW_INSTALL) -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(DATADIR)/leakwatch/rules" \
 	  "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" \
 	  "$(DESTDIR)$(TMPFILESDIR)" "$(DESTDIR)$(CATALOGDIR)" \
-	  "$(DESTDIR)$(SYSCONFDIR)/leakwatch" "$(DESTDIR)$(SYSCONFDIR)/leakwatch/rules.d"
+	  "$(DESTDIR)$(SYSCONFDIR)/leakwatch" "$(DESTDIR)$(SYSCONFDIR)/leakwatch/rules.d" \
+	  "$(DESTDIR)$(SYSCONFDIR)/leakwatch/known-media.d"
 	$(LW_INSTALL) -m 0755 "$(INSTALL_BIN)" "$(DESTDIR)$(BINDIR)/leakwatch"
 	$(LW_INSTALL) -m 0644 rules/*.yml rules/*.model "$(DESTDIR)$(DATADIR)/leakwatch/rules/"
 	$(LW_SUBST) $(LW_SYSTEMD_DIR)/leakwatch.service > "$(DESTDIR)$(UNITDIR)/leakwatch.service"
@@ -92,7 +93,8 @@ uninstall:
 	if [ -e "$$conf" ] && ! cmp -s "$$conf" "$(DESTDIR)$(DOCDIR)/leakwatch.yml.default"; then \
 	  echo "uninstall: keeping changed $$conf"; else rm -f "$$conf"; fi
 	rm -rf "$(DESTDIR)$(DOCDIR)"
-	-rmdir "$(DESTDIR)$(SYSCONFDIR)/leakwatch/rules.d" "$(DESTDIR)$(SYSCONFDIR)/leakwatch" 2>/dev/null
+	-rmdir "$(DESTDIR)$(SYSCONFDIR)/leakwatch/rules.d" "$(DESTDIR)$(SYSCONFDIR)/leakwatch/known-media.d" \
+	  "$(DESTDIR)$(SYSCONFDIR)/leakwatch" 2>/dev/null
 ifeq ($(ACTIVATE),yes)
 	-journalctl --update-catalog
 	-@if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
@@ -103,7 +105,10 @@ endif
 # (dpkg-shlibdeps where available; the Swift runtime itself is linked in statically).
 LW_DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 LW_DEB_FILE := $(LW_DEB_DIR)/leakwatch_$(VERSION)-$(DEB_REVISION)_$(LW_DEB_ARCH).deb
-LW_DEB_FALLBACK_DEPENDS := libc6, libgcc-s1, libstdc++6, libpcre2-8-0, libsystemd0, zlib1g
+LW_DEB_FALLBACK_DEPENDS := libc6, libgcc-s1, libstdc++6, libpcre2-8-0, libsystemd0, zlib1g, libtesseract5, \
+  liblept5, libpoppler-glib8, libglib2.0-0, libcairo2, libexif12
+# Not linked but needed: Tesseract's English trained data (OCR of images and scanned PDF pages).
+LW_DEB_EXTRA_DEPENDS := tesseract-ocr-eng
 
 deb: $(if $(filter $(LW_RELEASE_BIN),$(INSTALL_BIN)),release-build)
 	rm -rf "$(LW_DEB_DIR)"
@@ -123,7 +128,7 @@ deb: $(if $(filter $(LW_RELEASE_BIN),$(INSTALL_BIN)),release-build)
 	  echo "Architecture: $(LW_DEB_ARCH)"; \
 	  echo "Maintainer: leakwatch maintainers <root@localhost>"; \
 	  echo "Installed-Size: $$size"; \
-	  echo "Depends: $$depends, systemd"; \
+	  echo "Depends: $$depends, $(LW_DEB_EXTRA_DEPENDS), systemd"; \
 	  echo "Section: admin"; \
 	  echo "Priority: optional"; \
 	  echo "Description: finds sensitive operational content in exported chat logs"; \

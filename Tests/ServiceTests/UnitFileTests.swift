@@ -118,6 +118,7 @@ import Testing
             ("var/lib/leakwatch", 0o711), ("var/lib/leakwatch/drop", 0o3730), ("var/lib/leakwatch/work", 0o700),
             ("var/lib/leakwatch/done", 0o700), ("var/lib/leakwatch/quarantine", 0o700),
             ("var/lib/leakwatch/journaled", 0o700), ("var/log/leakwatch", 0o750), ("etc/leakwatch/rules.d", 0o755),
+            ("etc/leakwatch/known-media.d", 0o750),
         ]
         for (path, mode) in expected {
             var info = stat()
