@@ -20,7 +20,7 @@ DEB_PACKAGES := libpcre2-dev libsystemd-dev pkg-config systemd util-linux procps
   libtesseract-dev tesseract-ocr-eng libleptonica-dev libpoppler-glib-dev libexif-dev \
   imagemagick fonts-dejavu-core
 
-.PHONY: all deps build run scan-samples test quality lint clean
+.PHONY: all deps build run scan-samples test quality media-bench lint clean
 
 all: build
 
@@ -70,6 +70,11 @@ lint:
 # ../shared is there, the EDOS dev split. Prints the per-category tables; fails when a floor is missed.
 quality: build
 	LEAKWATCH=$(LEAKWATCH) bench/quality.sh
+
+# Media speed (images/s for PDQ hashing and OCR) with the release build.
+media-bench: deps
+	$(SWIFT) build -c release
+	LEAKWATCH=.build/release/leakwatch bench/media_bench.sh $(or $(COUNT),20)
 
 clean:
 	rm -rf .build $(DEMO_DIR)

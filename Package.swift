@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "LeakwatchMediaTests",
             dependencies: [
-                "LeakwatchMedia", "LeakwatchCore", "LeakwatchScan", "Leptonica",
+                "LeakwatchMedia", "LeakwatchCore", "LeakwatchScan", "LeakwatchDaemon", "Leptonica", "Tesseract", "Exif",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             exclude: ["Vectors"]

@@ -128,7 +128,9 @@ struct ZipExportReaderTests {
         #expect(export.messages.count == 3)
         #expect(
             export.messages[1].attachments == [
-                Attachment(name: "00000035-PHOTO-2022-03-27-21-41-55.jpg", size: 7, present: true)
+                Attachment(
+                    name: "00000035-PHOTO-2022-03-27-21-41-55.jpg", size: 7, present: true,
+                    entry: "00000035-PHOTO-2022-03-27-21-41-55.jpg")
             ])
         #expect(export.messages[2].attachments.first?.present == false)
         let notes = export.notes.filter { $0.code == "unreferenced-media" }
@@ -157,7 +159,9 @@ struct ZipExportReaderTests {
         #expect(export.format == .whatsAppAndroid)
         #expect(export.chat == "Streife")
         #expect(
-            export.messages[0].attachments == [Attachment(name: "IMG-20220327-WA0007.jpg", size: 321, present: true)])
+            export.messages[0].attachments == [
+                Attachment(name: "IMG-20220327-WA0007.jpg", size: 321, present: true, entry: "IMG-20220327-WA0007.jpg")
+            ])
         #expect(export.messages[1].attachments.first?.present == false)
         #expect(export.messages[2].attachments.first?.present == true)
         let note = try #require(export.notes.first { $0.code == "unreferenced-media" })
@@ -202,7 +206,9 @@ struct ZipExportReaderTests {
         #expect(export.entry == "ChatExport_2022-03-27/result.json")
         #expect(
             export.messages[0].attachments == [
-                Attachment(name: "photos/photo_1@27-03-2022_21-41-55.jpg", size: 1234, present: true)
+                Attachment(
+                    name: "photos/photo_1@27-03-2022_21-41-55.jpg", size: 1234, present: true,
+                    entry: "ChatExport_2022-03-27/photos/photo_1@27-03-2022_21-41-55.jpg")
             ])
         #expect(export.messages[1].attachments == [Attachment(name: "files/fehlt.pdf", present: false)])
         let note = try #require(export.notes.first { $0.code == "unreferenced-media" })
