@@ -37,7 +37,8 @@ public struct PhotoMetadata: Sendable, Hashable, Codable {
         metadata.make = document.ascii(EXIF_TAG_MAKE, in: EXIF_IFD_0)
         metadata.model = document.ascii(EXIF_TAG_MODEL, in: EXIF_IFD_0)
         metadata.captured =
-            document.ascii(EXIF_TAG_DATE_TIME_ORIGINAL, in: EXIF_IFD_EXIF) ?? document.ascii(EXIF_TAG_DATE_TIME, in: EXIF_IFD_0)
+            document.ascii(EXIF_TAG_DATE_TIME_ORIGINAL, in: EXIF_IFD_EXIF)
+            ?? document.ascii(EXIF_TAG_DATE_TIME, in: EXIF_IFD_0)
         metadata.orientation = document.short(EXIF_TAG_ORIENTATION, in: EXIF_IFD_0).map(Int.init)
         if let latitude = document.degrees(
             Int32(EXIF_TAG_GPS_LATITUDE), reference: Int32(EXIF_TAG_GPS_LATITUDE_REF), negative: "S"),

@@ -69,8 +69,9 @@ public struct KnownMediaIndex: Sendable {
 
     /// Parses one list file's text. Lines: `pdq HEX64 LABEL...`; blank lines and lines starting
     /// with `#` are ignored. Every other line is a problem.
-    public static func parse(_ text: String, file: String) -> (entries: [KnownMediaEntry], problems: [KnownMediaProblem])
-    {
+    public static func parse(_ text: String, file: String) -> (
+        entries: [KnownMediaEntry], problems: [KnownMediaProblem]
+    ) {
         var entries: [KnownMediaEntry] = []
         var problems: [KnownMediaProblem] = []
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -78,7 +79,9 @@ public struct KnownMediaIndex: Sendable {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(maxSplits: 2, whereSeparator: { $0 == " " || $0 == "\t" })
-            func problem(_ message: String) { problems.append(KnownMediaProblem(file: file, line: index + 1, message: message)) }
+            func problem(_ message: String) {
+                problems.append(KnownMediaProblem(file: file, line: index + 1, message: message))
+            }
             guard fields[0] == "pdq" else {
                 problem("unknown hash type '\(fields[0])' (expected: pdq HEX64 LABEL)")
                 continue

@@ -142,8 +142,9 @@ public final class MediaAnalyzer {
         guard let engine else { return }
         var source = image
         let pixels = image.width * image.height
-        if pixels > request.ocrMaxPixels, let smaller = image.scaled(
-            by: (Double(request.ocrMaxPixels) / Double(pixels)).squareRoot())
+        if pixels > request.ocrMaxPixels,
+            let smaller = image.scaled(
+                by: (Double(request.ocrMaxPixels) / Double(pixels)).squareRoot())
         {
             source = smaller
         }
@@ -162,7 +163,8 @@ public final class MediaAnalyzer {
         let previous = analysis.ocrConfidence.map { (Double($0), analysis.ocrCharacters) }
         analysis.text += text
         if let (mean, count) = previous, count > 0 {
-            analysis.ocrConfidence = Int(((mean * Double(count) + confidence * Double(characters)) / Double(count + characters)).rounded())
+            analysis.ocrConfidence = Int(
+                ((mean * Double(count) + confidence * Double(characters)) / Double(count + characters)).rounded())
         } else {
             analysis.ocrConfidence = Int(confidence.rounded())
         }
@@ -204,7 +206,9 @@ public final class MediaAnalyzer {
             analysis.problems += pageAnalysis.problems.filter { !analysis.problems.contains($0) }
             analysis.droppedLines += pageAnalysis.droppedLines
             if let confidence = pageAnalysis.ocrConfidence {
-                append(pageAnalysis.text, confidence: Double(confidence), characters: pageAnalysis.ocrCharacters, to: &analysis)
+                append(
+                    pageAnalysis.text, confidence: Double(confidence), characters: pageAnalysis.ocrCharacters,
+                    to: &analysis)
             }
         }
         return .analysis(analysis)

@@ -104,7 +104,8 @@ public final class MediaScanner {
             afterEachFile?()
         }
         for (exportIndex, export) in exports.sorted(by: { $0.key < $1.key }) {
-            match(export, exportIndex: exportIndex, file: file, scanner: scanner, scratch: scratch,
+            match(
+                export, exportIndex: exportIndex, file: file, scanner: scanner, scratch: scratch,
                 detectedAt: detectedAt, into: &result)
         }
         for (exportIndex, match) in knownMatches {
@@ -159,7 +160,8 @@ public final class MediaScanner {
         let rules = scanner.ruleSet.rules.filter { !mediaFields.isDisjoint(with: $0.definition.appliesTo) }
         guard hasContent, !rules.isEmpty else { return }
         let needsAll = rules.contains(where: \.looksAtCategories)
-        var report = scanner.matcher.match(export.messages, rules: needsAll ? scanner.ruleSet.rules : rules, scratch: scratch)
+        var report = scanner.matcher.match(
+            export.messages, rules: needsAll ? scanner.ruleSet.rules : rules, scratch: scratch)
         report.hits.removeAll { !mediaFields.contains($0.field) }
         result.alerts += scanner.alertBuilder.alerts(
             for: report, in: export, exportIndex: exportIndex, file: file, ruleSet: scanner.ruleSet,

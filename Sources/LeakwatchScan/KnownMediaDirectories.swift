@@ -18,7 +18,8 @@ public enum KnownMediaDirectories {
                 continue
             }
             do {
-                for name in try FileReading.listDirectory(directory) where !name.hasPrefix(".") && name.hasSuffix(".list") {
+                for name in try FileReading.listDirectory(directory)
+                where !name.hasPrefix(".") && name.hasSuffix(".list") {
                     if byName[name] == nil { order.append(name) }
                     byName[name] = directory.hasSuffix("/") ? directory + name : directory + "/" + name
                 }

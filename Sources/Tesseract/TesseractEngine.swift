@@ -78,7 +78,8 @@ public final class TesseractEngine {
             _ = TessPageIteratorBoundingBox(pageIterator, RIL_TEXTLINE, &left, &top, &right, &bottom)
             lines.append(
                 RecognizedLine(
-                    text: line.trimmingTrailingNewlines, confidence: Double(TessResultIteratorConfidence(iterator, RIL_TEXTLINE)),
+                    text: line.trimmingTrailingNewlines,
+                    confidence: Double(TessResultIteratorConfidence(iterator, RIL_TEXTLINE)),
                     left: Int(left), top: Int(top), width: Int(right - left), height: Int(bottom - top)))
         } while TessResultIteratorNext(iterator, RIL_TEXTLINE) != 0
         return lines

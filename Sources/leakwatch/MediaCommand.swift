@@ -31,7 +31,8 @@ private func analyzeFiles(
                 worker = try MediaWorkerProcess(settings.launcher)
                 if showWorker, let hello = worker?.hello {
                     Terminal.warn(
-                        "media worker \(worker!.pid): Landlock \(hello.landlock), seccomp \(hello.seccomp), OCR \(hello.ocr)")
+                        "media worker \(worker!.pid): Landlock \(hello.landlock), seccomp \(hello.seccomp), OCR \(hello.ocr)"
+                    )
                 }
             } catch {
                 body(path, .failure(MediaProblem(.workerFailed, error.description)))
@@ -39,7 +40,9 @@ private func analyzeFiles(
             }
         }
         let deadline = ContinuousClock.now + .milliseconds(Int64(settings.secondsPerFile * 1000))
-        switch worker!.analyze(bytes, request: settings.request(name: path, ocr: ocr, hashCrops: hashCrops), deadline: deadline) {
+        switch worker!.analyze(
+            bytes, request: settings.request(name: path, ocr: ocr, hashCrops: hashCrops), deadline: deadline)
+        {
         case .success(.analysis(let analysis)): body(path, .success(analysis))
         case .success(.failure(let problem)): body(path, .failure(problem))
         case .failure(let failure): body(path, .failure(MediaProblem(.workerKilled, failure.description)))
@@ -63,7 +66,8 @@ struct MediaHashCommand: ParsableCommand {
 
     @Flag(
         name: .customLong("with-crops"),
-        help: "Also print the hashes of standard crops (2.5% and 5% off each side, 5% off one side): PDQ alone bears only a crop of a few percent."
+        help:
+            "Also print the hashes of standard crops (2.5% and 5% off each side, 5% off one side): PDQ alone bears only a crop of a few percent."
     )
     var withCrops = false
 

@@ -52,7 +52,9 @@ struct MediaOptions: ParsableArguments {
                 throw ValidationError("\(flag): expected a size such as 64MiB, got '\(value)'")
             }
         }
-        for (flag, value) in [("--media-max-pixels", maxPixels), ("--media-max-pages", maxPages), ("--media-cpu-time", cpuTime)]
+        for (flag, value) in [
+            ("--media-max-pixels", maxPixels), ("--media-max-pages", maxPages), ("--media-cpu-time", cpuTime),
+        ]
         where (value ?? 1) < 1 {
             throw ValidationError("\(flag): expected a positive number")
         }

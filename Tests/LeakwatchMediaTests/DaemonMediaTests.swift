@@ -41,8 +41,10 @@ import ZIPFoundation
         try Data(TestMedia.textPDF(pages: [["Custody handover", "OFFICIAL-SENSITIVE"]])).write(
             to: URL(fileURLWithPath: at("00000007-handover.pdf")))
         let whole = Array(try Data(contentsOf: URL(fileURLWithPath: at("00000004-PHOTO-2021-11-07-18-17-02.jpg"))))
-        try Data(TestMedia.truncated(whole)).write(to: URL(fileURLWithPath: at("00000008-PHOTO-2021-11-07-18-20-02.jpg")))
-        try Data(TestMedia.pngBombHeader()).write(to: URL(fileURLWithPath: at("00000009-PHOTO-2021-11-07-18-21-02.png")))
+        try Data(TestMedia.truncated(whole)).write(
+            to: URL(fileURLWithPath: at("00000008-PHOTO-2021-11-07-18-20-02.jpg")))
+        try Data(TestMedia.pngBombHeader()).write(
+            to: URL(fileURLWithPath: at("00000009-PHOTO-2021-11-07-18-21-02.png")))
         try Data(TestMedia.pdfRecursionBomb()).write(to: URL(fileURLWithPath: at("00000010-orders.pdf")))
         try convert([
             "-size", "2500x2500", "xc:", "+noise", "Random", "-colorspace", "Gray", "-threshold", "50%",
@@ -128,13 +130,17 @@ import ZIPFoundation
         // What the same bytes give `leakwatch scan` with the same key: the spool must hold exactly this.
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         let scanned = try leakwatch(
-            ["scan", "--rules", repository.appendingPathComponent("rules").path, "--format", "json", "--key",
-             state + "/fingerprint.key"] + mediaFlags + [directory.path("WhatsApp Chat - Team 2.zip")])
+            [
+                "scan", "--rules", repository.appendingPathComponent("rules").path, "--format", "json", "--key",
+                state + "/fingerprint.key",
+            ] + mediaFlags + [directory.path("WhatsApp Chat - Team 2.zip")])
         let expectedAlerts = Set(scanned.alerts.compactMap { $0["id"] as? String })
         // Alerts on the chat itself (its text, attachment names, senders): the first delivery.
         let textAlerts = Set(
-            scanned.alerts.filter { !((($0["match"] as? [String: Any])?["field"] as? String ?? "").hasPrefix("media-")) }
-                .compactMap { $0["id"] as? String })
+            scanned.alerts.filter {
+                !((($0["match"] as? [String: Any])?["field"] as? String ?? "").hasPrefix("media-"))
+            }
+            .compactMap { $0["id"] as? String })
         let categories = Set(scanned.alerts.compactMap { ($0["rule"] as? [String: Any])?["id"] as? String })
         #expect(
             categories.isSuperset(of: [

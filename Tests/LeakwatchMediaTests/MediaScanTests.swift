@@ -137,7 +137,9 @@ import Testing
         let bomb = try directory.write("huge.png", TestMedia.pngBombHeader())
         let recursion = try directory.write("recursion.pdf", TestMedia.pdfRecursionBomb())
         let heavy = directory.path("heavy.png")
-        try convert(["-size", "2500x2500", "xc:", "+noise", "Random", "-colorspace", "Gray", "-threshold", "50%", heavy])
+        try convert([
+            "-size", "2500x2500", "xc:", "+noise", "Random", "-colorspace", "Gray", "-threshold", "50%", heavy,
+        ])
         let good = directory.path("good.png")
         try TestMedia.screenshot(good, lines: ["OFFICIAL-SENSITIVE"])
         let result = try scan(

@@ -53,9 +53,10 @@ import Testing
         #expect(entries.map(\.label) == ["Op LANTERN scene photo 1", "scene photo 2 # not a comment"])
         #expect(entries.map(\.line) == [2, 4])
         #expect(entries.allSatisfy { $0.hash.hex == hash })
-        #expect(problems.map(\.description).map { String($0.prefix(16)) } == [
-            "lantern.list:5: ", "lantern.list:6: ", "lantern.list:7: ",
-        ])
+        #expect(
+            problems.map(\.description).map { String($0.prefix(16)) } == [
+                "lantern.list:5: ", "lantern.list:6: ", "lantern.list:7: ",
+            ])
     }
 
     @Test func aDirectoryOfListsLoadsAndABadLineRejectsThemAll() throws {
@@ -107,7 +108,8 @@ import Testing
 
     @Test func photoMetadataBecomesTheTextRulesMatch() {
         let photo = PhotoMetadata(
-            latitude: 51.500729, longitude: -0.124625, captured: "2021:11:07 18:14:02", make: "Apple", model: "iPhone 12")
+            latitude: 51.500729, longitude: -0.124625, captured: "2021:11:07 18:14:02", make: "Apple",
+            model: "iPhone 12")
         #expect(photo.ruleText == "gps 51.500729, -0.124625; taken 2021:11:07 18:14:02; camera Apple iPhone 12")
         #expect(PhotoMetadata(latitude: -33.8688, longitude: -0.0001).ruleText == "gps -33.868800, -0.000100")
         #expect(PhotoMetadata(orientation: 6).ruleText == nil)
@@ -121,7 +123,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("media: false\nocr-languages: eng+deu\npdq-threshold: 20\nmedia-max-file-size: 8MiB\nknown-media: [/a, /b]", true),
+        (
+            "media: false\nocr-languages: eng+deu\npdq-threshold: 20\nmedia-max-file-size: 8MiB\nknown-media: [/a, /b]",
+            true
+        ),
         ("pdq-threshold: 300", false), ("media-time-per-file: -1", false), ("ocr-languages: \"eng; rm -rf\"", false),
     ])
     func mediaSettingsAreReadFromTheConfiguration(_ yaml: String, valid: Bool) throws {

@@ -19,7 +19,8 @@ import Testing
         let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").map { line in
             let fields = line.split(separator: " ").map(String.init)
-            return Vector(file: fields[0], quality: Int(fields[1]) ?? -1, hash: fields[2], orientations: Array(fields[3...]))
+            return Vector(
+                file: fields[0], quality: Int(fields[1]) ?? -1, hash: fields[2], orientations: Array(fields[3...]))
         }
     }()
 
@@ -136,9 +137,11 @@ import Testing
         var entries: [KnownMediaEntry] = []
         for (number, picture) in listed.enumerated() {
             let hashes =
-                [listedHashes[number].hash] + PDQHasher.hashCrops(luminance: picture, width: 257, height: 257).map(\.hash)
+                [listedHashes[number].hash]
+                + PDQHasher.hashCrops(luminance: picture, width: 257, height: 257).map(\.hash)
             for hash in hashes {
-                entries.append(KnownMediaEntry(hash: hash, label: "listed \(number)", list: "test.list", line: entries.count + 1))
+                entries.append(
+                    KnownMediaEntry(hash: hash, label: "listed \(number)", list: "test.list", line: entries.count + 1))
             }
         }
         let index = KnownMediaIndex(entries: entries)
@@ -199,7 +202,9 @@ enum SyntheticPicture {
             let half = step / 2
             for y in stride(from: half, to: size, by: step) {
                 for x in stride(from: half, to: size, by: step) {
-                    let mean = (at(x - half, y - half) + at(x + half, y - half) + at(x - half, y + half) + at(x + half, y + half)) / 4
+                    let mean =
+                        (at(x - half, y - half) + at(x + half, y - half) + at(x - half, y + half)
+                            + at(x + half, y + half)) / 4
                     set(x, y, mean + Float.random(in: -scale...scale, using: &generator))
                 }
             }

@@ -115,8 +115,9 @@ public struct Alert: Sendable, Hashable, Codable {
         /// The chat image's own hash, hex.
         public var hash: String
 
-        public init(algorithm: String, label: String, distance: Int, threshold: Int, list: String, line: Int, hash: String)
-        {
+        public init(
+            algorithm: String, label: String, distance: Int, threshold: Int, list: String, line: Int, hash: String
+        ) {
             self.algorithm = algorithm
             self.label = label
             self.distance = distance

@@ -37,7 +37,8 @@ public enum AlertFormatting {
 
     /// `(media-text of IMG-0001.jpg, OCR 93) ` for matches inside an attached file.
     static func mediaPrefix(_ alert: Alert) -> String {
-        guard alert.match.field.hasPrefix("media-"), alert.match.knownMedia == nil, let attachment = alert.match.attachment
+        guard alert.match.field.hasPrefix("media-"), alert.match.knownMedia == nil,
+            let attachment = alert.match.attachment
         else { return "" }
         var parts = ["\(alert.match.field) of \(attachment)"]
         if let page = alert.match.page { parts.append("page \(page)") }

@@ -32,7 +32,8 @@ extension AlertBuilder {
             match.attachmentIndex < message.attachments.count ? message.attachments[match.attachmentIndex] : nil
         let info = match.info
         let revision = SHA256.hash(
-            data: Array(["known-media", info.algorithm, info.label, String(info.threshold)].joined(separator: "\u{1F}").utf8)
+            data: Array(
+                ["known-media", info.algorithm, info.label, String(info.threshold)].joined(separator: "\u{1F}").utf8)
         ).prefix(8).hex
         let idParts = [
             file.sha256, export.entry ?? "", String(exportIndex), KnownMediaMatch.ruleID, revision,

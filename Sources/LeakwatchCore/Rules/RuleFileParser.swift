@@ -130,7 +130,8 @@ public enum RuleFileParser {
                 } else {
                     context.report(
                         at: name.location,
-                        "unknown applies-to '\(name.value)' (one of: \(RuleField.allCases.map(\.rawValue).joined(separator: ", ")), all)")
+                        "unknown applies-to '\(name.value)' (one of: \(RuleField.allCases.map(\.rawValue).joined(separator: ", ")), all)"
+                    )
                 }
             }
             var seen = Set<RuleField>()
