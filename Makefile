@@ -14,10 +14,10 @@ DEMO_DIR    ?= demo
 
 # Build and test dependencies: the C libraries' -dev packages, pkg-config, and what the tests
 # drive for real (journald, systemd, systemd-analyze). Media: Tesseract with its English data,
-# Leptonica, poppler-glib and libexif to build and run; ImageMagick and DejaVu fonts to draw the
+# Leptonica, poppler-glib, libexif and libheif to build and run; ImageMagick and DejaVu fonts to draw the
 # tests' images.
 DEB_PACKAGES := libpcre2-dev libsystemd-dev pkg-config systemd util-linux procps dpkg-dev python3 \
-  libtesseract-dev tesseract-ocr-eng libleptonica-dev libpoppler-glib-dev libexif-dev \
+  libtesseract-dev tesseract-ocr-eng libleptonica-dev libpoppler-glib-dev libexif-dev libheif-dev \
   imagemagick fonts-dejavu-core
 
 .PHONY: all deps build run scan-samples test quality media-bench lint clean

@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CTesseract", pkgConfig: "tesseract", providers: [.apt(["libtesseract-dev"])]),
         .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
         .systemLibrary(name: "CExif", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
+        .systemLibrary(name: "CHeif", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
 
         // The media worker's process boundary: spawning it clean, rlimits, Landlock, seccomp.
         .target(name: "CMediaSandbox"),
@@ -39,6 +40,7 @@ let package = Package(
         .target(name: "Tesseract", dependencies: ["CTesseract", "CLeptonica", "Leptonica"]),
         .target(name: "Poppler", dependencies: ["CPoppler", "CLeptonica", "Leptonica"]),
         .target(name: "Exif", dependencies: ["CExif"]),
+        .target(name: "Heif", dependencies: ["CHeif"]),
 
         // The engine: parses exports, matches rules, builds alerts. No I/O of its own.
         .target(
@@ -56,7 +58,7 @@ let package = Package(
         .target(
             name: "LeakwatchMedia",
             dependencies: [
-                "LeakwatchCore", "Leptonica", "Tesseract", "Poppler", "Exif", "CMediaSandbox",
+                "LeakwatchCore", "Leptonica", "Tesseract", "Poppler", "Exif", "Heif", "CMediaSandbox",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -106,7 +106,7 @@ endif
 LW_DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 LW_DEB_FILE := $(LW_DEB_DIR)/leakwatch_$(VERSION)-$(DEB_REVISION)_$(LW_DEB_ARCH).deb
 LW_DEB_FALLBACK_DEPENDS := libc6, libgcc-s1, libstdc++6, libpcre2-8-0, libsystemd0, zlib1g, libtesseract5, \
-  liblept5, libpoppler-glib8, libglib2.0-0, libcairo2, libexif12
+  liblept5, libpoppler-glib8, libglib2.0-0, libcairo2, libexif12, libheif1
 # Not linked but needed: Tesseract's English trained data (OCR of images and scanned PDF pages).
 LW_DEB_EXTRA_DEPENDS := tesseract-ocr-eng
 

@@ -51,8 +51,6 @@ public struct MediaProblem: Error, Sendable, Hashable, Codable, CustomStringConv
     public enum Code: String, Sendable, Hashable, Codable {
         /// The data is not a readable image or PDF (damaged, cut short, encrypted).
         case unreadable = "media-unreadable"
-        /// A format recognised but not decoded here (HEIC where Leptonica cannot read it).
-        case unsupported = "media-unsupported"
         /// More pixels than allowed: refused before decoding (a decompression bomb, say).
         case tooManyPixels = "media-too-many-pixels"
         /// Larger than the media file size limit, or over an archive limit.

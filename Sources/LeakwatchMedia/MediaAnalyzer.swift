@@ -1,4 +1,5 @@
 import Exif
+import Heif
 import LeakwatchCore
 import Leptonica
 import Poppler
@@ -39,9 +40,7 @@ public final class MediaAnalyzer {
         }
         switch format {
         case .pdf: return analyzePDF(bytes, request: request)
-        case .heic:
-            return .failure(
-                MediaProblem(.unsupported, "a HEIC image: the image libraries on this system cannot decode it"))
+        case .heic: return analyzeHEIC(bytes, request: request)
         case .jpeg, .png, .webp, .gif, .tiff: return analyzeImage(bytes, format: format, request: request)
         }
     }
@@ -67,11 +66,40 @@ public final class MediaAnalyzer {
         } catch {
             return .failure(MediaProblem(.unreadable, error.message))
         }
+        let exif = request.metadata && (format == .jpeg || format == .webp || format == .tiff)
+        return analyzeDecoded(
+            image, format: format, exif: exif ? Self.exifBlock(bytes, format: format) : nil, request: request)
+    }
+
+    /// HEIC (iPhone photos): libheif decodes, the rest is as for any image.
+    private func analyzeHEIC(_ bytes: [UInt8], request: MediaAnalysisRequest) -> MediaAnswer {
+        do {
+            let heif = try HEIFImage(bytes: bytes)
+            guard heif.width * heif.height <= request.maxPixels else {
+                return .failure(
+                    MediaProblem(
+                        .tooManyPixels,
+                        "\(heif.width)×\(heif.height) pixels, over the limit of \(request.maxPixels): not decoded"))
+            }
+            guard let image = LeptonicaImage(rgb: try heif.rgb(), width: heif.width, height: heif.height) else {
+                return .failure(MediaProblem(.unreadable, "the HEIC image cannot be converted"))
+            }
+            return analyzeDecoded(
+                image, format: .heic, exif: request.metadata ? heif.exifBlock() : nil, request: request)
+        } catch {
+            return .failure(MediaProblem(.unreadable, error.message))
+        }
+    }
+
+    /// Hash, metadata and OCR of a decoded image.
+    private func analyzeDecoded(
+        _ image: LeptonicaImage, format: MediaFormat, exif: [UInt8]?, request: MediaAnalysisRequest
+    ) -> MediaAnswer {
         var analysis = MediaAnalysis(format: format)
         analysis.width = image.width
         analysis.height = image.height
-        if request.metadata, format == .jpeg || format == .webp || format == .tiff {
-            analysis.metadata = PhotoMetadata.read(from: Self.exifBlock(bytes, format: format))
+        if let exif, !exif.isEmpty {
+            analysis.metadata = PhotoMetadata.read(from: exif)
         }
         if request.hash {
             var luminance = [Float](repeating: 0, count: image.width * image.height)

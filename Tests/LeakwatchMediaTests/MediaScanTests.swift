@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZIPFoundation
 
 /// `leakwatch scan` looking inside media, end to end: the real binary, its real media worker
 /// child, real Tesseract, Leptonica, poppler and libexif, on files made by the tests.
@@ -120,6 +121,22 @@ import Testing
         #expect(result.alerts.allSatisfy { (match($0)["ocr_confidence"] as? Int ?? 0) > 0 })
     }
 
+    /// An iPhone photo (HEIC, decoded by libheif) of a marked page, with its GPS position.
+    @Test func aHEICPhotoIsReadWithItsText() throws {
+        let png = directory.path("page.png")
+        try convert([
+            "-size", "900x500", "xc:white", "-font", "DejaVu-Serif", "-fill", "black", "-pointsize", "40",
+            "-annotate", "+60+150", "OFFICIAL-SENSITIVE", "-pointsize", "30", "-annotate", "+60+250",
+            "Crime reference 01/3124578/21", png,
+        ])
+        let path = directory.path("IMG_0999.HEIC")
+        try convert([png, "-quality", "80", path])
+        let result = try scan([path])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(ruleIDs(result) == ["case-reference.crime-reference", "protective-marking.official-sensitive"])
+        #expect(result.records.isEmpty, "\(result.records)")
+    }
+
     @Test func noMediaLooksAtNames() throws {
         let path = directory.path("Screenshot.png")
         try TestMedia.screenshot(path, lines: ["OFFICIAL-SENSITIVE", "Crime ref 01/3124578/21"])
@@ -159,6 +176,56 @@ import Testing
         #expect(record("heavy.png")?["code"] as? String == "media-worker-killed", "\(records)")
         #expect((record("heavy.png")?["detail"] as? String ?? "").contains("SIGXCPU"), "\(records)")
         #expect(records.count == 4)
+    }
+
+    /// A zipped Telegram Desktop export: the photo a message names, under `photos/`, is read.
+    @Test func aTelegramExportsPhotosAreRead() throws {
+        let photo = directory.path("photo.png")
+        try TestMedia.screenshot(photo, lines: ["OFFICIAL-SENSITIVE"])
+        let json = """
+            {"name": "Ops Planning", "type": "private_group", "id": 4242, "messages": [
+              {"id": 1, "type": "message", "date": "2022-03-27T21:40:00", "from": "Anna", "from_id": "user1", "text": "morning"},
+              {"id": 2, "type": "message", "date": "2022-03-27T21:41:55", "from": "Ben", "from_id": "user2",
+               "photo": "photos/photo_1@27-03-2022_21-41-55.jpg", "width": 720, "height": 1280, "text": ""}
+            ]}
+            """
+        try directory.write("telegram/ChatExport_2022-03-27/result.json", Array(json.utf8))
+        let zipPath = directory.path("ChatExport.zip")
+        let archive = try Archive(url: URL(fileURLWithPath: zipPath), accessMode: .create)
+        try archive.addEntry(
+            with: "ChatExport_2022-03-27/result.json",
+            fileURL: URL(fileURLWithPath: directory.path("telegram/ChatExport_2022-03-27/result.json")),
+            compressionMethod: .deflate)
+        // The photo is a PNG under a .jpg name: the format is told from the bytes.
+        try archive.addEntry(
+            with: "ChatExport_2022-03-27/photos/photo_1@27-03-2022_21-41-55.jpg", fileURL: URL(fileURLWithPath: photo))
+        let result = try scan([zipPath])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(ruleIDs(result) == ["protective-marking.official-sensitive"], "\(result.stdout)")
+        let alert = try #require(result.alerts.first)
+        #expect((alert["message"] as? [String: Any])?["id"] as? String == "2")
+        #expect(match(alert)["attachment"] as? String == "ChatExport_2022-03-27/photos/photo_1@27-03-2022_21-41-55.jpg")
+    }
+
+    /// When the export's media time runs out, the files left are named in one record.
+    @Test func theExportsMediaBudgetBoundsTheWork() throws {
+        let zipPath = directory.path("export.zip")
+        let archive = try Archive(url: URL(fileURLWithPath: zipPath), accessMode: .create)
+        var chat = ""
+        for index in 0..<3 {
+            let name = "0000000\(index)-PHOTO-2021-11-07-18-1\(index)-02.jpg"
+            try TestMedia.plainPhoto(directory.path(name), seed: index + 1, size: "320x240")
+            try archive.addEntry(with: name, fileURL: URL(fileURLWithPath: directory.path(name)))
+            chat += "[07/11/2021, 18:1\(index):02] Anna: \u{200E}<attached: \(name)>\n"
+        }
+        try directory.write("_chat.txt", Array(chat.utf8))
+        try archive.addEntry(with: "_chat.txt", fileURL: URL(fileURLWithPath: directory.path("_chat.txt")))
+        let result = try scan([zipPath], ["--media-time-per-export", "0.000001"])
+        let records = result.records.filter { $0["code"] as? String == "media-budget-exhausted" }
+        #expect(records.count == 1, "\(result.stdout)")
+        let detail = records.first?["detail"] as? String ?? ""
+        #expect(detail.contains("3 file(s) not examined"), "\(detail)")
+        #expect(detail.contains("00000002-PHOTO-2021-11-07-18-12-02.jpg"), "\(detail)")
     }
 
     @Test func mediaHashPrintsListLinesAndAKnownImageIsFoundInAnExport() throws {

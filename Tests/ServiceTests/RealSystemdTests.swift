@@ -183,6 +183,7 @@ final class Session {
 
         try start()
         try dropAndAlert()
+        try mediaUnderTheUnitsHardening()
         try reloads()
         try hardening()
         try watchdog()
@@ -350,6 +351,24 @@ final class Session {
     }
 
     /// What the unit asks for is in force on the running process.
+    /// A screenshot dropped on its own is read by the media worker (leakwatch re-executed) under
+    /// the unit's hardening (seccomp filter, MemoryDenyWriteExecute, no new privileges) and its
+    /// own (Landlock, its seccomp filter, rlimits): the marking in it gives a media-text alert.
+    func mediaUnderTheUnitsHardening() throws {
+        let name = "Screenshot-\(getpid()).png"
+        let made = Shell.run([
+            "convert", "-size", "800x200", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "36", "-annotate",
+            "+20+100", "OFFICIAL-SENSITIVE briefing", incoming + "/" + name,
+        ])
+        try #require(made.status == 0, "convert: \(made)")
+        #expect(rename(incoming + "/" + name, state + "/drop/" + name) == 0)
+        let alerts = waitForAlerts(from: name, count: 1, seconds: 60)
+        let records = Shell.jsonLines((try? String(contentsOfFile: spool + "/alerts.jsonl", encoding: .utf8)) ?? "")
+            .filter { ($0["schema"] as? String) == "leakwatch.record.v1" }
+        #expect(alerts.map(Session.ruleID) == ["protective-marking.official-sensitive"], "\(records)\n\(logTail())")
+        #expect(alerts.allSatisfy { ($0["match"] as? [String: Any])?["field"] as? String == "media-text" })
+    }
+
     func hardening() throws {
         let pid = show("MainPID")
         try #require(Int(pid) ?? 0 > 0, "no MainPID")

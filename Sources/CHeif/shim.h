@@ -1,0 +1,2 @@
+// libheif (libheif-dev): HEIC photos (iPhones), decoded with libde265.
+#include <libheif/heif.h>
