@@ -74,6 +74,15 @@ public final class JournalAlertSink: AlertSink {
         if let chat = alert.source.chat { fields.append(JournalField("LEAKWATCH_CHAT", chat)) }
         if let id = alert.message.id { fields.append(JournalField("LEAKWATCH_MESSAGE_ID", id)) }
         if alert.match.redacted { fields.append(JournalField("LEAKWATCH_EXCERPT", alert.match.excerpt)) }
+        // Media: which file, and a known image's list entry.
+        if let attachment = alert.match.attachment { fields.append(JournalField("LEAKWATCH_ATTACHMENT", attachment)) }
+        if let confidence = alert.match.ocrConfidence {
+            fields.append(JournalField("LEAKWATCH_OCR_CONFIDENCE", String(confidence)))
+        }
+        if let known = alert.match.knownMedia {
+            fields.append(JournalField("LEAKWATCH_KNOWN_MEDIA_LABEL", known.label))
+            fields.append(JournalField("LEAKWATCH_KNOWN_MEDIA_DISTANCE", String(known.distance)))
+        }
         return fields
     }
 }
