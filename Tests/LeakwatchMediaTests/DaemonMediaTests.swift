@@ -185,4 +185,49 @@ import ZIPFoundation
         second.waitUntilExit()
         #expect(second.terminationStatus == 0)
     }
+
+    /// Known-media lists are reloaded like rules: a list added and `leakwatch reload` makes the
+    /// next image match; a bad list is rejected and the lists in force stay.
+    @Test func knownMediaListsAreReloadedLikeRules() throws {
+        let scene = directory.path("scene.png")
+        try convert(["-seed", "42", "-size", "1024x768", "plasma:fractal", "-blur", "0x2", "-depth", "8", scene])
+        try FileManager.default.createDirectory(atPath: known, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: drop, withIntermediateDirectories: true)
+        func dropVariant(_ name: String, quality: Int) throws {
+            try convert([scene, "-resize", "50%", "-quality", String(quality), directory.path(name)])
+            rename(directory.path(name), drop + "/" + name)
+        }
+        func knownAlerts() -> [[String: Any]] {
+            spoolObjects().filter { (($0["rule"] as? [String: Any])?["id"] as? String) == "crime-scene-media.known-image" }
+        }
+        func reload(_ pid: Int32) throws -> Int32 {
+            try leakwatch(["reload", "--pid", String(pid), "--state-dir", state, "--timeout", "60"]).status
+        }
+        let daemon = try startDaemon()
+        defer {
+            if daemon.isRunning {
+                kill(daemon.processIdentifier, SIGKILL)
+                daemon.waitUntilExit()
+            }
+        }
+        try dropVariant("before.jpg", quality: 80)
+        #expect(eventually { contents(state + "/done").contains("before.jpg") })
+        #expect(knownAlerts().isEmpty)
+
+        let hashed = try leakwatch(["media", "hash", scene])
+        let hash = try #require(hashed.lines.first?.split(separator: " ").dropFirst().first)
+        try Data("pdq \(hash) Op LANTERN scene photo 1\n".utf8).write(to: URL(fileURLWithPath: known + "/lantern.list"))
+        #expect(try reload(daemon.processIdentifier) == 0)
+        try dropVariant("after.jpg", quality: 70)
+        #expect(eventually { contents(state + "/done").contains("after.jpg") })
+        #expect(knownAlerts().count == 1)
+
+        try Data("pdq not-a-hash broken\n".utf8).write(to: URL(fileURLWithPath: known + "/broken.list"))
+        #expect(try reload(daemon.processIdentifier) == 1, "a bad list is rejected")
+        try dropVariant("still.jpg", quality: 60)
+        #expect(eventually { contents(state + "/done").contains("still.jpg") })
+        #expect(knownAlerts().count == 2, "the lists in force stayed")
+        kill(daemon.processIdentifier, SIGTERM)
+        daemon.waitUntilExit()
+    }
 }
