@@ -198,7 +198,9 @@ import ZIPFoundation
             rename(directory.path(name), drop + "/" + name)
         }
         func knownAlerts() -> [[String: Any]] {
-            spoolObjects().filter { (($0["rule"] as? [String: Any])?["id"] as? String) == "crime-scene-media.known-image" }
+            spoolObjects().filter {
+                (($0["rule"] as? [String: Any])?["id"] as? String) == "crime-scene-media.known-image"
+            }
         }
         func reload(_ pid: Int32) throws -> Int32 {
             try leakwatch(["reload", "--pid", String(pid), "--state-dir", state, "--timeout", "60"]).status
