@@ -117,10 +117,23 @@ public final class MediaScanner {
         return result
     }
 
-    /// Runs one file through a worker (starting one if needed) within the per-file limits.
-    private func analyze(_ bytes: [UInt8], name: String, deadline: ContinuousClock.Instant)
+    /// Runs one file through a worker on its own, as `scan` does, within the per-file limits; the
+    /// worker stays for the next call (`leakwatch media hash` and `analyze`).
+    public func analyze(_ bytes: [UInt8], name: String, ocr: Bool? = nil, hashCrops: Bool = false)
         -> Result<MediaAnalysis, MediaProblem>
     {
+        analyze(bytes, name: name, deadline: .now + .seconds(86_400), ocr: ocr, hashCrops: hashCrops)
+    }
+
+    /// The worker that answered last: its pid and protections, for `leakwatch media analyze`.
+    public var workerHello: (pid: Int32, hello: MediaWorkerHello)? {
+        worker.map { ($0.pid, $0.hello) }
+    }
+
+    /// Runs one file through a worker (starting one if needed) within the per-file limits.
+    private func analyze(
+        _ bytes: [UInt8], name: String, deadline: ContinuousClock.Instant, ocr: Bool? = nil, hashCrops: Bool = false
+    ) -> Result<MediaAnalysis, MediaProblem> {
         if worker?.isAlive != true {
             do {
                 worker = try MediaWorkerProcess(settings.launcher)
@@ -131,7 +144,8 @@ public final class MediaScanner {
         }
         guard let worker else { return .failure(MediaProblem(.workerFailed, "no media worker")) }
         let fileDeadline = min(deadline, .now + .milliseconds(Int64(settings.secondsPerFile * 1000)))
-        switch worker.analyze(bytes, request: settings.request(name: name), deadline: fileDeadline) {
+        let request = settings.request(name: name, ocr: ocr, hashCrops: hashCrops)
+        switch worker.analyze(bytes, request: request, deadline: fileDeadline) {
         case .success(.analysis(let analysis)):
             return .success(analysis)
         case .success(.failure(let problem)):

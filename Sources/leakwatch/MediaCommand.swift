@@ -11,42 +11,27 @@ struct MediaCommand: ParsableCommand {
         subcommands: [MediaHashCommand.self, MediaAnalyzeCommand.self])
 }
 
-/// Runs each file through a media worker, as scanning does, and hands over the answer.
+/// Reads each file and runs it through a media worker, as scanning does.
 private func analyzeFiles(
     _ paths: [String], settings: MediaSettings, ocr: Bool, hashCrops: Bool = false, showWorker: Bool = false,
     _ body: (String, Result<MediaAnalysis, MediaProblem>) -> Void
 ) {
-    var worker: MediaWorkerProcess?
-    defer { worker?.stop() }
+    let scanner = MediaScanner(settings: settings, knownMedia: KnownMediaIndex())
+    var shownWorker: Int32?
     for path in paths {
         let bytes: [UInt8]
         do {
             bytes = try FileReading.readFile(path, limit: settings.maxFileBytes)
         } catch {
-            body(path, .failure(MediaProblem(.unreadable, error.message)))
+            body(path, .failure(MediaProblem(error.code == .tooLarge ? .tooLarge : .unreadable, error.message)))
             continue
         }
-        if worker?.isAlive != true {
-            do {
-                worker = try MediaWorkerProcess(settings.launcher)
-                if showWorker, let hello = worker?.hello {
-                    Terminal.warn(
-                        "media worker \(worker!.pid): Landlock \(hello.landlock), seccomp \(hello.seccomp), OCR \(hello.ocr)"
-                    )
-                }
-            } catch {
-                body(path, .failure(MediaProblem(.workerFailed, error.description)))
-                continue
-            }
+        let result = scanner.analyze(bytes, name: path, ocr: ocr, hashCrops: hashCrops)
+        if showWorker, let (pid, hello) = scanner.workerHello, pid != shownWorker {
+            shownWorker = pid
+            Terminal.warn("media worker \(pid): Landlock \(hello.landlock), seccomp \(hello.seccomp), OCR \(hello.ocr)")
         }
-        let deadline = ContinuousClock.now + .milliseconds(Int64(settings.secondsPerFile * 1000))
-        switch worker!.analyze(
-            bytes, request: settings.request(name: path, ocr: ocr, hashCrops: hashCrops), deadline: deadline)
-        {
-        case .success(.analysis(let analysis)): body(path, .success(analysis))
-        case .success(.failure(let problem)): body(path, .failure(problem))
-        case .failure(let failure): body(path, .failure(MediaProblem(.workerKilled, failure.description)))
-        }
+        body(path, result)
     }
 }
 
