@@ -91,6 +91,9 @@ import Testing
             ("cropped 5% (2.5% off each side)", ["-gravity", "center", "-crop", "95%x95%+0+0", "+repage"]),
             ("cropped 5% off the left", ["-gravity", "east", "-crop", "95%x100%+0+0", "+repage"]),
             ("cropped 5% off the bottom", ["-gravity", "north", "-crop", "100%x95%+0+0", "+repage"]),
+            // Crops the list does not hold exactly.
+            ("cropped 4% (2% off each side)", ["-gravity", "center", "-crop", "96%x96%+0+0", "+repage"]),
+            ("cropped 7% off the left", ["-gravity", "east", "-crop", "93%x100%+0+0", "+repage"]),
             ("greyscale", ["-colorspace", "Gray"]),
             ("WhatsApp-like: at most 800 px, JPEG 70", ["-resize", "800x800>", "-quality", "70"]),
             ("turned 90° clockwise", ["-rotate", "90"]),
