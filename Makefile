@@ -14,7 +14,7 @@ DEMO_DIR    ?= demo
 
 # Build and test dependencies: the C libraries' -dev packages, pkg-config, and what the tests
 # drive for real (journald, systemd, systemd-analyze).
-DEB_PACKAGES := libpcre2-dev libsystemd-dev pkg-config systemd util-linux procps dpkg-dev python3
+DEB_PACKAGES := libpcre2-dev libsystemd-dev libvectorscan-dev pkg-config systemd util-linux procps dpkg-dev python3
 
 .PHONY: all deps build run scan-samples test quality lint clean
 

@@ -20,6 +20,7 @@ let package = Package(
         // C libraries, imported raw. Only the thin wrappers below import them.
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CVectorscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
 
         // Linux calls Swift's Glibc module does not import (renameat2).
         .target(name: "CLinux"),
@@ -27,12 +28,14 @@ let package = Package(
         // Safe Swift wrappers: one owner per C handle.
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
         .target(name: "Systemd", dependencies: ["CSystemd"]),
+        .target(name: "Vectorscan", dependencies: ["CVectorscan"]),
 
         // The engine: parses exports, matches rules, builds alerts. No I/O of its own.
         .target(
             name: "LeakwatchCore",
             dependencies: [
                 "PCRE2",
+                "Vectorscan",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -69,7 +69,7 @@ struct RulesCommand: ParsableCommand {
                 let definition = rule.definition
                 Terminal.write(
                     "\(definition.id)\t\(definition.category.rawValue)\t\(definition.severity.rawValue)\t\(definition.title)"
-                )
+                        + "\tprefilter: \(ruleSet.prefilter.describe(rule))")
             }
         }
     }

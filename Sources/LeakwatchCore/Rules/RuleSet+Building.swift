@@ -111,8 +111,19 @@ extension RuleSet {
         guard problems.isEmpty else {
             return RuleSetBuild(ruleSet: nil, problems: problems, warnings: warnings)
         }
-        let set = RuleSet(
+        var set = RuleSet(
             rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings)
+        let unfiltered = set.prefilter.unfiltered
+        if !unfiltered.isEmpty {
+            for item in unfiltered {
+                warnings.append(
+                    "\(item.ruleID): the prefilter cannot take its \(item.role) (\(item.reason)); it runs on every message"
+                )
+            }
+            set = RuleSet(
+                rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings,
+                prefilter: set.prefilter)
+        }
         return RuleSetBuild(ruleSet: set, problems: problems, warnings: warnings)
     }
 }
