@@ -83,9 +83,41 @@ public final class VectorscanDatabase: @unchecked Sendable {
         size = bytes
     }
 
+    /// A database read back from `serialized()` bytes (`hs_deserialize_database`), which checks
+    /// that they were made by this Vectorscan build for this platform.
+    /// - Throws: `VectorscanError` when the bytes are not such a database.
+    public init(serialized bytes: [UInt8]) throws(VectorscanError) {
+        var restored: OpaquePointer?
+        let rc = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { hs_deserialize_database($0.baseAddress, $0.count, &restored) }
+        }
+        guard rc == HS_SUCCESS, let restored else {
+            throw VectorscanError(message: "not a database this Vectorscan can read (\(rc))")
+        }
+        database = restored
+        var size = 0
+        hs_database_size(restored, &size)
+        self.size = size
+    }
+
     deinit {
         hs_free_database(database)
     }
+
+    /// The database as bytes (`hs_serialize_database`), to store and read back with
+    /// `init(serialized:)`; nil when Vectorscan cannot serialise it.
+    public func serialized() -> [UInt8]? {
+        var bytes: UnsafeMutablePointer<CChar>?
+        var length = 0
+        guard hs_serialize_database(database, &bytes, &length) == HS_SUCCESS, let bytes else { return nil }
+        defer { free(bytes) }
+        return bytes.withMemoryRebound(to: UInt8.self, capacity: length) {
+            Array(UnsafeBufferPointer(start: $0, count: length))
+        }
+    }
+
+    /// The Vectorscan version string (`hs_version`): part of any cache key for stored databases.
+    public static var version: String { String(cString: hs_version()) }
 
     /// Whether `expression` compiles on its own (used to sort out what a set can take).
     public static func compiles(_ expression: VectorscanExpression) -> Result<Void, VectorscanError> {

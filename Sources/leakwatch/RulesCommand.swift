@@ -16,7 +16,7 @@ struct RulesCommand: ParsableCommand {
         @OptionGroup var rules: RuleDirectoryOptions
 
         func run() throws {
-            let build = RuleDirectories.load(rules.effectiveDirectories, jit: !rules.noJIT)
+            let build = RuleDirectories.load(rules.effectiveDirectories, jit: !rules.noJIT, cache: rules.cache)
             for problem in build.problems { Terminal.write(problem.description) }
             for warning in build.warnings { Terminal.warn(warning) }
             if let ruleSet = build.ruleSet, build.problems.isEmpty {
@@ -36,7 +36,7 @@ struct RulesCommand: ParsableCommand {
         @OptionGroup var rules: RuleDirectoryOptions
 
         func run() throws {
-            let build = RuleDirectories.load(rules.effectiveDirectories, jit: !rules.noJIT)
+            let build = RuleDirectories.load(rules.effectiveDirectories, jit: !rules.noJIT, cache: rules.cache)
             guard let ruleSet = build.ruleSet else {
                 for problem in build.problems { Terminal.write(problem.description) }
                 throw ExitCode(1)

@@ -1,4 +1,14 @@
+import Crypto
 import Vectorscan
+
+/// Where compiled prefilter databases are kept between runs (compiling takes far longer than
+/// reading one back). Implementations do the I/O; the core only asks and offers.
+public protocol PrefilterDatabaseCache: Sendable {
+    /// The bytes stored under `key`, if any.
+    func load(_ key: String) -> [UInt8]?
+    /// Stores `bytes` under `key`; failures are the cache's own business.
+    func store(_ key: String, _ bytes: [UInt8])
+}
 
 /// The multi-pattern prefilter of a rule set: one Vectorscan database per field (and rewriting of
 /// it) holding an approximation of every pattern, keyword list, context and `unless` pattern that
@@ -41,7 +51,7 @@ public final class RulePrefilter: Sendable {
     public let unfiltered: [(ruleID: String, role: Role, reason: String)]
 
     /// Builds the prefilter for `rules`; never fails (what cannot be filtered runs unfiltered).
-    init(rules: [CompiledRule]) {
+    init(rules: [CompiledRule], cache: (any PrefilterDatabaseCache)? = nil) {
         var entries: [Entry] = []
         var expressionsByKey: [FieldCorpus.Key: [VectorscanExpression]] = [:]
         func add(_ rule: CompiledRule, _ role: Role, key: FieldCorpus.Key, expression: VectorscanExpression) {
@@ -86,11 +96,20 @@ public final class RulePrefilter: Sendable {
         var unfiltered: [(String, Role, String)] = []
         var filteredIDs = Set<Int>()
         for (key, initial) in expressionsByKey {
+            let cacheKey = Self.cacheKey(initial)
+            if let bytes = cache?.load(cacheKey), let database = try? VectorscanDatabase(serialized: bytes) {
+                databases[key] = database
+                filteredIDs.formUnion(initial.map { Int($0.id) })
+                continue
+            }
             var expressions = initial
             while !expressions.isEmpty {
                 do {
-                    databases[key] = try VectorscanDatabase(expressions)
+                    let database = try VectorscanDatabase(expressions)
+                    databases[key] = database
                     filteredIDs.formUnion(expressions.map { Int($0.id) })
+                    // Only a set that compiled whole is stored: its key says what is in it.
+                    if expressions == initial, let bytes = database.serialized() { cache?.store(cacheKey, bytes) }
                     break
                 } catch {
                     guard let index = error.expression, index < expressions.count else {
@@ -120,6 +139,15 @@ public final class RulePrefilter: Sendable {
         self.entryIDs = entryIDs
         self.databases = databases
         self.unfiltered = unfiltered
+    }
+
+    /// What a stored database is known by: the Vectorscan version and every expression in it.
+    static func cacheKey(_ expressions: [VectorscanExpression]) -> String {
+        var text = "leakwatch-prefilter-1\u{1E}" + VectorscanDatabase.version
+        for expression in expressions {
+            text += "\u{1E}\(expression.id)\u{1F}\(expression.flags.rawValue)\u{1F}" + expression.pattern
+        }
+        return SHA256.hash(data: Array(text.utf8)).prefix(16).hex
     }
 
     /// The expression id of `rule` in `role` on the buffer `key`, when Vectorscan took it.

@@ -15,7 +15,8 @@ public final class RuleSet: Sendable {
     public let prefilter: RulePrefilter
 
     init(
-        rules: [CompiledRule], files: [String], disabled: [String], warnings: [String], prefilter: RulePrefilter? = nil
+        rules: [CompiledRule], files: [String], disabled: [String], warnings: [String], prefilter: RulePrefilter? = nil,
+        prefilterCache: (any PrefilterDatabaseCache)? = nil
     ) {
         self.rules = rules
         self.files = files
@@ -23,7 +24,7 @@ public final class RuleSet: Sendable {
         self.warnings = warnings
         let revisions = rules.map(\.revision).joined(separator: ",")
         self.revision = SHA256.hash(data: Array(revisions.utf8)).prefix(8).hex
-        self.prefilter = prefilter ?? RulePrefilter(rules: rules)
+        self.prefilter = prefilter ?? RulePrefilter(rules: rules, cache: prefilterCache)
     }
 
     /// The farthest any rule looks for context (`context` or `unless`), in messages: a streamed
