@@ -99,7 +99,8 @@ import Testing
         #expect(shippedPages == pages.map { "/usr/share/man/man1/\($0).1.gz" }.sorted(), "one page per subcommand")
         for (path, entry) in files {
             #expect(entry.owner == "root/root", "\(path) owned by \(entry.owner)")
-            let want = path == "/usr/bin/leakwatch" ? "-rwxr-xr-x" : entry.mode.hasPrefix("d") ? "drwxr-xr-x" : "-rw-r--r--"
+            let want =
+                path == "/usr/bin/leakwatch" ? "-rwxr-xr-x" : entry.mode.hasPrefix("d") ? "drwxr-xr-x" : "-rw-r--r--"
             #expect(entry.mode == want, "\(path) has mode \(entry.mode)")
         }
 
