@@ -103,7 +103,7 @@ install: $(LW_INSTALL_PREREQ) $(LW_GENERATE_MANUAL)
 	$(LW_INSTALL) -m 0644 $(LW_SYSTEMD_DIR)/README.md "$(DESTDIR)$(DOCDIR)/README.systemd.md"
 	$(LW_INSTALL) -m 0644 $(LW_SYSTEMD_DIR)/leakwatch-jit.conf.example "$(DESTDIR)$(DOCDIR)/"
 	$(LW_SUBST) $(LW_SYSTEMD_DIR)/leakwatch.yml > "$(DESTDIR)$(DOCDIR)/leakwatch.yml.default"
-	$(LW_SYSTEMD_DIR)/cli-docs.sh "$(INSTALL_BIN)" "$(LW_GENERATE_MANUAL)" "$(LW_DOC_DATE)" "$(LW_AUTHOR)" \
+	$(LW_SYSTEMD_DIR)/cli-docs.sh "$(INSTALL_BIN)" "$(LW_GENERATE_MANUAL)" "$(VERSION)" "$(LW_DOC_DATE)" "$(LW_AUTHOR)" \
 	  "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)" "$(DESTDIR)$(FISHCOMPDIR)"
 	@conf="$(DESTDIR)$(SYSCONFDIR)/leakwatch/leakwatch.yml"; \
 	if [ -e "$$conf" ]; then \
