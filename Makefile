@@ -56,7 +56,7 @@ scan-samples: build
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(if $(LW_AS_ROOT),LEAKWATCH_TEST_DEB="$(CURDIR)/$(LW_DEB_FILE)") $(SWIFT) test --skip-build
 
 # The checked-in .swift-format, strictly.
 lint:
@@ -72,3 +72,9 @@ clean:
 
 # install, uninstall, deb, release-build
 include systemd/install.mk
+
+# The tests install with swift-argument-parser's generate-manual (for the manual pages). As root
+# they also install and remove the Debian package in a throwaway systemd namespace and run lintian
+# on it: build it (with the release binary) once, before the tests.
+LW_AS_ROOT := $(filter 0,$(shell id -u))
+test: $(LW_GENERATE_MANUAL) $(if $(LW_AS_ROOT),deb deb-deps)
