@@ -14,9 +14,9 @@ DEMO_DIR    ?= demo
 
 # Build and test dependencies: the C libraries' -dev packages, pkg-config, and what the tests
 # drive for real (journald, systemd, systemd-analyze). Media: Tesseract with its English data,
-# Leptonica, poppler-glib, libexif and libheif to build and run; ImageMagick and DejaVu fonts to draw the
-# tests' images.
-DEB_PACKAGES := libpcre2-dev libsystemd-dev pkg-config systemd util-linux procps dpkg-dev python3 \
+# Leptonica, poppler-glib, libexif and libheif to build and run; ImageMagick and DejaVu fonts to
+# draw the tests' images.
+DEB_PACKAGES := libpcre2-dev libsystemd-dev libvectorscan-dev pkg-config systemd util-linux procps dpkg-dev python3 \
   libtesseract-dev tesseract-ocr-eng libleptonica-dev libpoppler-glib-dev libexif-dev libheif-dev \
   imagemagick fonts-dejavu-core
 
@@ -60,7 +60,7 @@ scan-samples: build
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(if $(LW_AS_ROOT),LEAKWATCH_TEST_DEB="$(CURDIR)/$(LW_DEB_FILE)") $(SWIFT) test --skip-build
 
 # The checked-in .swift-format, strictly.
 lint:
@@ -81,3 +81,9 @@ clean:
 
 # install, uninstall, deb, release-build
 include systemd/install.mk
+
+# The tests install with swift-argument-parser's generate-manual (for the manual pages). As root
+# they also install and remove the Debian package in a throwaway systemd namespace and run lintian
+# on it: build it (with the release binary) once, before the tests.
+LW_AS_ROOT := $(filter 0,$(shell id -u))
+test: $(LW_GENERATE_MANUAL) $(if $(LW_AS_ROOT),deb deb-deps)

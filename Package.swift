@@ -20,6 +20,7 @@ let package = Package(
         // C libraries, imported raw. Only the thin wrappers below import them.
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CVectorscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
         // Media: image decoding, OCR, PDF text and rendering, photo metadata.
         .systemLibrary(name: "CLeptonica", pkgConfig: "lept", providers: [.apt(["libleptonica-dev"])]),
         // Without pkg-config: its --libs would link libarchive and libcurl (Tesseract's own needs)
@@ -38,6 +39,7 @@ let package = Package(
         // Safe Swift wrappers: one owner per C handle.
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
         .target(name: "Systemd", dependencies: ["CSystemd"]),
+        .target(name: "Vectorscan", dependencies: ["CVectorscan"]),
         .target(name: "Leptonica", dependencies: ["CLeptonica"]),
         .target(name: "Tesseract", dependencies: ["CTesseract", "CLeptonica", "Leptonica"]),
         .target(name: "Poppler", dependencies: ["CPoppler", "CLeptonica", "Leptonica"]),
@@ -49,6 +51,7 @@ let package = Package(
             name: "LeakwatchCore",
             dependencies: [
                 "PCRE2",
+                "Vectorscan",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -73,7 +73,9 @@ struct ControlService: Service {
         var knownMediaIndex: KnownMediaIndex?
         do {
             let configuration = try reloadConfiguration()
-            outcome = RuleSetStore.load(configuration.ruleDirectories, jit: configuration.jit)
+            outcome = RuleSetStore.load(
+                configuration.ruleDirectories, jit: configuration.jit,
+                cacheDirectory: configuration.stateDirectory + "/cache")
             // The known-media lists are reloaded with the rules, all or nothing.
             if case .loaded = outcome, configuration.media.enabled {
                 let (index, problems) = KnownMediaDirectories.load(configuration.media.knownMediaDirectories)

@@ -53,6 +53,13 @@ struct ScanCommand: AsyncParsableCommand {
         help: "Larger zip or JSON exports (always read whole) are refused (e.g. 2GiB).")
     var maxArchiveSize: String?
 
+    @Flag(
+        name: .customLong("no-prefilter"),
+        help: ArgumentHelp(
+            "Run every rule on every message instead of only where the prefilter says it could match (diagnostic: same alerts, slower).",
+            visibility: .hidden))
+    var noPrefilter = false
+
     func validate() throws {
         for (flag, value) in [
             ("--stream-threshold", streamThreshold), ("--chunk-size", chunkSize),
@@ -76,7 +83,7 @@ struct ScanCommand: AsyncParsableCommand {
         }
         var scanner = ExportScanner(
             ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(timeBudget * 1000))),
-            fingerprintKey: fingerprintKey)
+            fingerprintKey: fingerprintKey, usesPrefilter: !noPrefilter)
         let mediaSettings = media.settings
         scanner.collectsMedia = mediaSettings.enabled
         var session = FileScanSession(scanner: scanner)

@@ -25,7 +25,11 @@ extension RuleSet {
     ///
     /// Every problem in every effective file is reported; the set is built only when there are
     /// none, so a bad edit never half-loads.
-    public static func build(layers: [[RuleFileSource]], jit: Bool = true) -> RuleSetBuild {
+    ///
+    /// `prefilterCache`, when given, keeps compiled prefilter databases between runs.
+    public static func build(
+        layers: [[RuleFileSource]], jit: Bool = true, prefilterCache: (any PrefilterDatabaseCache)? = nil
+    ) -> RuleSetBuild {
         // File name -> source, later layers replacing earlier ones; keep first-seen order.
         var order: [String] = []
         var effective: [String: RuleFileSource] = [:]
@@ -47,7 +51,7 @@ extension RuleSet {
             }
         }
         let files = sources.filter { !$0.name.hasSuffix(".model") }.map { RuleFileParser.parse($0.text, path: $0.path) }
-        var build = build(files: files, models: models, jit: jit)
+        var build = build(files: files, models: models, jit: jit, prefilterCache: prefilterCache)
         if !modelProblems.isEmpty {
             build.problems = modelProblems + build.problems
             build.ruleSet = nil
@@ -56,9 +60,10 @@ extension RuleSet {
     }
 
     /// Builds a rule set from already parsed files (in order) and the models they may name.
-    public static func build(files: [RuleFile], models: [String: LinearTextModel] = [:], jit: Bool = true)
-        -> RuleSetBuild
-    {
+    public static func build(
+        files: [RuleFile], models: [String: LinearTextModel] = [:], jit: Bool = true,
+        prefilterCache: (any PrefilterDatabaseCache)? = nil
+    ) -> RuleSetBuild {
         var problems = files.flatMap(\.problems)
         var warnings: [String] = []
         let disabledEntries = files.flatMap(\.disable)
@@ -111,8 +116,20 @@ extension RuleSet {
         guard problems.isEmpty else {
             return RuleSetBuild(ruleSet: nil, problems: problems, warnings: warnings)
         }
-        let set = RuleSet(
-            rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings)
+        var set = RuleSet(
+            rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings,
+            prefilterCache: prefilterCache)
+        let unfiltered = set.prefilter.unfiltered
+        if !unfiltered.isEmpty {
+            for item in unfiltered {
+                warnings.append(
+                    "\(item.ruleID): the prefilter cannot take its \(item.role) (\(item.reason)); it runs on every message"
+                )
+            }
+            set = RuleSet(
+                rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings,
+                prefilter: set.prefilter)
+        }
         return RuleSetBuild(ruleSet: set, problems: problems, warnings: warnings)
     }
 }

@@ -11,14 +11,20 @@ public final class RuleSet: Sendable {
     public let warnings: [String]
     /// Short hash over every rule's revision.
     public let revision: String
+    /// The multi-pattern prefilter over every rule's patterns.
+    public let prefilter: RulePrefilter
 
-    init(rules: [CompiledRule], files: [String], disabled: [String], warnings: [String]) {
+    init(
+        rules: [CompiledRule], files: [String], disabled: [String], warnings: [String], prefilter: RulePrefilter? = nil,
+        prefilterCache: (any PrefilterDatabaseCache)? = nil
+    ) {
         self.rules = rules
         self.files = files
         self.disabled = disabled
         self.warnings = warnings
         let revisions = rules.map(\.revision).joined(separator: ",")
         self.revision = SHA256.hash(data: Array(revisions.utf8)).prefix(8).hex
+        self.prefilter = prefilter ?? RulePrefilter(rules: rules, cache: prefilterCache)
     }
 
     /// The farthest any rule looks for context (`context` or `unless`), in messages: a streamed
