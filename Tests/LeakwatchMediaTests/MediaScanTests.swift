@@ -228,6 +228,22 @@ import ZIPFoundation
         #expect(detail.contains("00000002-PHOTO-2021-11-07-18-12-02.jpg"), "\(detail)")
     }
 
+    /// A file that keeps the worker busy past the per-file time limit (it needs well over 3 CPU
+    /// seconds; its CPU limit is far away): the worker is killed at the limit, the file is named,
+    /// and the next file gets a new worker.
+    @Test func aFileThatTakesTooLongIsCutOffAtItsTimeLimit() throws {
+        let slow = directory.path("slow.png")
+        try convert(["-size", "2500x2500", "xc:", "+noise", "Random", "-colorspace", "Gray", "-threshold", "50%", slow])
+        let small = directory.path("small.png")
+        try convert(["-seed", "5", "-size", "96x96", "plasma:fractal", small])
+        let result = try scan(
+            [slow, small], ["--workers", "1", "--media-cpu-time", "600", "--media-time-per-file", "2"])
+        let records = result.records.filter { $0["kind"] as? String == "scan-incomplete" }
+        #expect(records.count == 1, "\(result.stdout)")
+        #expect(records.first?["code"] as? String == "media-timeout")
+        #expect((records.first?["detail"] as? String ?? "").hasPrefix("slow.png:"))
+    }
+
     @Test func mediaHashPrintsListLinesAndAKnownImageIsFoundInAnExport() throws {
         let scene = directory.path("scene.png")
         try convert(["-seed", "42", "-size", "1024x768", "plasma:fractal", "-blur", "0x2", "-depth", "8", scene])
