@@ -2,6 +2,7 @@
 #
 #   make run    builds and runs the daemon in the foreground on a local demo setup (no root needed)
 #   make test   builds and runs the whole test suite
+#   make faults the fault campaign against the release binary (root for the full-disk parts)
 #
 # Both install the Debian packages the build needs when they are missing (with apt-get, which
 # needs root; as a normal user, install them once by hand: see DEB_PACKAGES).
@@ -16,7 +17,7 @@ DEMO_DIR    ?= demo
 # drive for real (journald, systemd, systemd-analyze).
 DEB_PACKAGES := libpcre2-dev libsystemd-dev libvectorscan-dev pkg-config systemd util-linux procps dpkg-dev python3
 
-.PHONY: all deps build run scan-samples test quality lint clean
+.PHONY: all deps build run scan-samples test quality lint faults clean
 
 all: build
 
@@ -66,6 +67,14 @@ lint:
 # ../shared is there, the EDOS dev split. Prints the per-category tables; fails when a floor is missed.
 quality: build
 	LEAKWATCH=$(LEAKWATCH) bench/quality.sh
+
+# The fault campaign (Tests/Faults/faults.py) against the release binary: a kill storm, two and
+# three daemons sharing a drop directory, full disks under the spool and the state directory, a
+# reload storm and hostile inputs. Prints one table; fails on any loss, duplicate, unparseable
+# spool line, stuck file or daemon death. FAULTS_FLAGS=--only=hostile runs one part.
+FAULTS_FLAGS ?=
+faults: release-build
+	python3 Tests/Faults/faults.py --binary .build/release/leakwatch $(FAULTS_FLAGS)
 
 clean:
 	rm -rf .build $(DEMO_DIR)

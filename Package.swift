@@ -25,6 +25,10 @@ let package = Package(
         // Linux calls Swift's Glibc module does not import (renameat2).
         .target(name: "CLinux"),
 
+        // The one layer for system calls: each retries EINTR and throws the call, the path (as
+        // bytes) and errno. File names are bytes (`FileName`), shown escaped.
+        .target(name: "Posix", dependencies: ["CLinux"]),
+
         // Safe Swift wrappers: one owner per C handle.
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
         .target(name: "Systemd", dependencies: ["CSystemd"]),
@@ -43,17 +47,17 @@ let package = Package(
         ),
 
         // The scan pipeline over files and directories, shared by `leakwatch scan` and the daemon.
-        .target(name: "LeakwatchScan", dependencies: ["LeakwatchCore"]),
+        .target(name: "LeakwatchScan", dependencies: ["LeakwatchCore", "Posix"]),
 
         // Where alerts go: the crash-safe spool and the journal, behind one `AlertSink` protocol.
-        .target(name: "LeakwatchOutputs", dependencies: ["LeakwatchCore", "LeakwatchScan", "Systemd"]),
+        .target(name: "LeakwatchOutputs", dependencies: ["LeakwatchCore", "Posix", "Systemd"]),
 
         // The daemon: long-running services (drop-directory watcher, workers, control) assembled
         // with swift-service-lifecycle.
         .target(
             name: "LeakwatchDaemon",
             dependencies: [
-                "LeakwatchCore", "LeakwatchScan", "LeakwatchOutputs", "Systemd", "CLinux",
+                "LeakwatchCore", "LeakwatchScan", "LeakwatchOutputs", "Systemd", "Posix",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,15 +72,17 @@ let package = Package(
                 "LeakwatchCore",
                 "LeakwatchScan",
                 "LeakwatchDaemon",
+                "Posix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
+        .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "LeakwatchCoreTests", dependencies: ["LeakwatchCore"], exclude: ["Golden"]),
         .testTarget(
             name: "LeakwatchDaemonTests",
-            dependencies: ["LeakwatchDaemon", "LeakwatchOutputs", "LeakwatchCore", "LeakwatchScan", "Systemd"]
+            dependencies: ["LeakwatchDaemon", "LeakwatchOutputs", "LeakwatchCore", "LeakwatchScan", "Systemd", "Posix"]
         ),
         .testTarget(name: "ServiceTests", dependencies: [], exclude: ["harness.sh"]),
         .testTarget(name: "LeakwatchScanTests", dependencies: ["LeakwatchScan", "LeakwatchCore"], exclude: ["Golden"]),

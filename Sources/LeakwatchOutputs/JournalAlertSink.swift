@@ -14,6 +14,7 @@ public final class JournalAlertSink: AlertSink {
     public static let recordMessageIDs: [ScanRecord.Kind: String] = [
         .ruleError: DaemonEvent.Kind.ruleError.messageID,
         .scanIncomplete: DaemonEvent.Kind.scanIncomplete.messageID,
+        .duplicateExport: DaemonEvent.Kind.duplicateExport.messageID,
     ]
 
     private let availability: JournalAvailability

@@ -47,6 +47,11 @@ struct ScanCommand: AsyncParsableCommand {
     var chunkSize: String?
 
     @Option(
+        name: .customLong("max-line-length"),
+        help: "Longer lines and messages are cut into pieces of this size, each still matched (default 1MiB).")
+    var maxLineLength: String?
+
+    @Option(
         name: .customLong("max-archive-size"),
         help: "Larger zip or JSON exports (always read whole) are refused (e.g. 2GiB).")
     var maxArchiveSize: String?
@@ -61,7 +66,7 @@ struct ScanCommand: AsyncParsableCommand {
     func validate() throws {
         for (flag, value) in [
             ("--stream-threshold", streamThreshold), ("--chunk-size", chunkSize),
-            ("--max-archive-size", maxArchiveSize),
+            ("--max-archive-size", maxArchiveSize), ("--max-line-length", maxLineLength),
         ] {
             if let value, DaemonConfiguration.parseSize(value) == nil {
                 throw ValidationError("\(flag): expected a size such as 8MiB, got '\(value)'")
@@ -79,9 +84,10 @@ struct ScanCommand: AsyncParsableCommand {
             Terminal.error(error.description)
             throw ExitCode(2)
         }
-        let scanner = ExportScanner(
+        var scanner = ExportScanner(
             ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(timeBudget * 1000))),
             fingerprintKey: fingerprintKey, usesPrefilter: !noPrefilter)
+        if let size = maxLineLength.flatMap(DaemonConfiguration.parseSize) { scanner.maxLineBytes = max(1024, size) }
         var session = FileScanSession(scanner: scanner)
         if let workers { session.workers = workers }
         if let size = streamThreshold.flatMap(DaemonConfiguration.parseSize) { session.streamThreshold = size }
@@ -99,7 +105,7 @@ struct ScanCommand: AsyncParsableCommand {
             progress.finish()
             if let failure = result.failure {
                 failed = true
-                Terminal.error("\(failure.path ?? files[index]): \(failure.message)")
+                Terminal.error("\(failure.path ?? files[index].escaped): \(failure.message)")
             }
             alertCount += result.alerts.count
             switch format {
@@ -110,7 +116,7 @@ struct ScanCommand: AsyncParsableCommand {
                 for alert in result.alerts { Terminal.write(AlertFormatting.textLine(alert, color: colored)) }
                 for record in result.records { Terminal.warn(AlertFormatting.textLine(record)) }
             }
-            progress.update(done: index + 1, current: files[index])
+            progress.update(done: index + 1, current: files[index].escaped)
         }
         progress.finish()
         if failed { throw ExitCode(2) }

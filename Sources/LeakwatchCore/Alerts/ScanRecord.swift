@@ -13,6 +13,9 @@ public struct ScanRecord: Sendable, Hashable, Codable {
         case scanIncomplete = "scan-incomplete"
         /// Something about the input worth knowing (invalid UTF-8, date order assumed, ...).
         case note
+        /// The same bytes as an export seen before, under another name: no new alert ids, so
+        /// this record is what says the file was seen.
+        case duplicateExport = "duplicate-export"
     }
 
     public struct Source: Sendable, Hashable, Codable {

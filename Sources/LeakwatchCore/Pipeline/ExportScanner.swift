@@ -6,6 +6,13 @@ public struct ExportScanner: Sendable {
     public let matcher: ExportMatcher
     public let alertBuilder: AlertBuilder
     public var archiveLimits: ArchiveLimits
+    /// Lines longer than this are cut into pieces (each matched, with a `long-line` note), and so
+    /// are messages (`long-message`), in a file read whole as in a streamed one.
+    public var maxLineBytes = ExportScanner.defaultMaxLineBytes
+
+    /// 1 MiB: what matching costs grows with the longest text it sees (the `fold` normalization
+    /// keeps about 100 bytes per byte of a message while it works).
+    public static let defaultMaxLineBytes = 1 << 20
 
     public init(
         ruleSet: RuleSet, budget: ScanBudget = ScanBudget(), fingerprintKey: [UInt8],
@@ -29,21 +36,26 @@ public struct ExportScanner: Sendable {
         var result = ScanResult(file: file)
         let exports: [ParsedExport]
         do {
-            exports = try ExportParsing.parse(bytes, fileName: fileName, limits: archiveLimits)
+            exports = try ExportParsing.parse(
+                bytes, fileName: fileName, limits: archiveLimits, maxLineBytes: maxLineBytes)
         } catch {
             result.failure = LeakwatchError(
                 code: .init(rawValue: error.code), message: error.description, path: path, cause: error)
             return result
         }
-        for (index, export) in exports.enumerated() {
-            inspect?(export)
-            let report = matcher.match(export.messages, scratch: scratch)
+        for (index, parsed) in exports.enumerated() {
+            inspect?(parsed)
+            var export = parsed
+            var pieces = MessagePieces(maxBytes: maxLineBytes)
+            let messages = pieces.cut(export.messages)
+            if let note = pieces.note { export.notes.append(note) }
+            let report = matcher.match(messages, scratch: scratch)
             for (rule, cost) in report.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
             record(
-                export: export, messageCount: export.messages.count, exportIndex: index, hits: report.hits,
-                message: { export.messages[$0] },
+                export: export, messageCount: messages.count, exportIndex: index, hits: report.hits,
+                message: { messages[$0] },
                 ruleErrors: report.ruleErrors.map { error in
-                    let message = export.messages[error.messageIndex]
+                    let message = messages[error.messageIndex]
                     return LocatedRuleError(error: error, line: message.line, messageID: message.id)
                 }, budgetExhausted: report.budgetExhausted, file: file, detectedAt: detectedAt, into: &result)
         }
@@ -87,12 +99,13 @@ public struct ExportScanner: Sendable {
             result.records.append(
                 ScanRecord(
                     kind: .scanIncomplete, detectedAt: detectedAt, source: source, ruleID: exhausted.ruleID,
+                    code: LeakwatchError.Code.budgetExhausted.rawValue,
                     detail:
                         "time budget of \(exhausted.budget) exhausted while running \(exhausted.ruleID); rules from there on did not run on this export"
                 ))
         }
         for note in export.notes {
-            let kind: ScanRecord.Kind = note.code == "scan-incomplete" ? .scanIncomplete : .note
+            let kind: ScanRecord.Kind = note.leavesScanIncomplete ? .scanIncomplete : .note
             if kind == .scanIncomplete { result.incomplete = true }
             result.records.append(
                 ScanRecord(
@@ -131,4 +144,14 @@ public struct ScanResult: Sendable {
         public var participants: Int
         public var dateOrder: DateOrderDecision?
     }
+}
+
+extension ParseNote {
+    /// Codes of notes that say part of the export was not scanned (an archive member skipped, a
+    /// nested archive not opened): the scan is incomplete, and the daemon quarantines the export
+    /// under that code.
+    public static let incompleteCodes: Set<String> = ["scan-incomplete", "media-skipped", "nested-archive"]
+
+    /// Whether this note says part of the export was not scanned.
+    public var leavesScanIncomplete: Bool { Self.incompleteCodes.contains(code) }
 }

@@ -71,7 +71,8 @@ public struct StreamingExportScanner: Sendable {
         }
 
         // Survey: hash, decoding notes, header evidence.
-        var surveyReader = DecodedLineReader(readBytes: chunkBytes, hashing: true)
+        let maxLineBytes = scanner.maxLineBytes
+        var surveyReader = DecodedLineReader(readBytes: chunkBytes, hashing: true, maxLineBytes: maxLineBytes)
         var survey = layout.map(WhatsAppSurvey.init)
         while try surveyReader.readMore(from: &source) || !surveyReader.decoded.isEmpty {
             surveyReader.decoded.withUnsafeBufferPointer { survey?.add(lines: $0) }
@@ -86,15 +87,27 @@ public struct StreamingExportScanner: Sendable {
         var matching = ChunkMatching(
             matcher: scanner.matcher, scratch: scratch,
             window: scanner.ruleSet.contextWindow)
-        var reader = DecodedLineReader(readBytes: chunkBytes, hashing: false)
+        var reader = DecodedLineReader(readBytes: chunkBytes, hashing: false, maxLineBytes: maxLineBytes)
         var headerScanner = WhatsAppHeaderScanner()
         var cutSearch = 0
+        /// Whether the chunk about to be parsed starts inside a message (the last cut was forced).
+        var startsInsideMessage = false
+        var pieces = MessagePieces(maxBytes: maxLineBytes)
         var lineBase = 0
         while true {
             var cut: Int?
+            var forced = false
             while cut == nil {
                 if reader.decoded.count >= chunkBytes {
                     cut = findCut(in: reader.decoded, from: &cutSearch, layout: layout, scanner: &headerScanner)
+                }
+                if cut == nil, reader.decoded.count >= chunkBytes + maxLineBytes,
+                    let lastBreak = reader.decoded.lastIndex(of: UInt8(ascii: "\n"))
+                {
+                    // One message longer than a chunk and a line together: cut inside it, so memory
+                    // stays bounded; the parser takes the next lines as a piece of it.
+                    cut = lastBreak + 1
+                    forced = true
                 }
                 if cut == nil {
                     if reader.atEnd {
@@ -109,6 +122,7 @@ public struct StreamingExportScanner: Sendable {
             let messages: [Message] = reader.decoded.withUnsafeBufferPointer { all in
                 let chunk = UnsafeBufferPointer(rebasing: all[0..<end])
                 if var whatsApp = state {
+                    whatsApp.continuesMessage = startsInsideMessage
                     defer { state = whatsApp }
                     return WhatsAppTextParser.parseChunk(
                         chunk, firstLine: lineBase + 1, survey: survey, state: &whatsApp, scanner: &headerScanner)
@@ -118,13 +132,15 @@ public struct StreamingExportScanner: Sendable {
             lineBase += reader.decoded[0..<end].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
             reader.consume(end)
             cutSearch = 0
-            matching.add(messages)
+            startsInsideMessage = forced
+            matching.add(pieces.cut(messages))
         }
         matching.finish()
 
         var export =
             state?.export(messages: [], fileName: fileName) ?? ParsedExport(format: .plain, messages: [])
         export.notes.insert(contentsOf: decodingNotes, at: 0)
+        if let note = pieces.note { export.notes.append(note) }
         var result = ScanResult(file: file)
         result.ruleCosts = matching.ruleCosts
         let hitMessages = matching.hitMessages
@@ -164,26 +180,26 @@ public struct StreamingExportScanner: Sendable {
     /// Reads the start of the file: enough to decide the format and the layout as the whole-file
     /// parser would (its first `WhatsAppTextParser.sampleLines` non-empty lines).
     func sniff<Source: ExportByteSource>(_ source: inout Source) throws(LeakwatchError) -> Sniff {
-        var head: [UInt8] = []
-        var reader = DecodedLineReader(readBytes: min(chunkBytes, 1 << 20), hashing: false)
+        var reader = DecodedLineReader(
+            readBytes: min(chunkBytes, 1 << 20), hashing: false, maxLineBytes: scanner.maxLineBytes)
+        // The raw start first: a zip, UTF-16 (decoded whole, then maybe JSON), or not text at all.
+        var more = true
+        while more && reader.rawHead.count < TextDecoding.sniffBytes {
+            more = try reader.readMore(from: &source)
+        }
+        let head = reader.rawHead
+        if ZipExportReader.isArchive(head) { return .wholeFile }
+        switch TextDecoding.sniff(head) {
+        case .utf16: return .wholeFile
+        case .binary(let nuls, let count):
+            let error = TextDecoding.binaryError(nulCount: nuls, sampled: count)
+            throw LeakwatchError(code: .init(rawValue: error.code), message: error.message)
+        case .utf8: break
+        }
         var sample: [UInt8] = []
         var sampled = 0
         var firstContentByte: UInt8?
-        var checkedHead = false
-        while sampled < WhatsAppTextParser.sampleLines {
-            let more = try reader.readMore(from: &source)
-            if !checkedHead {
-                // The raw start: a zip, or UTF-16 (decoded whole, then maybe JSON).
-                head = reader.rawHead
-                if head.count >= 4 || !more {
-                    checkedHead = true
-                    if ZipExportReader.isArchive(head) || head.starts(with: [0xFF, 0xFE])
-                        || head.starts(with: [0xFE, 0xFF])
-                    {
-                        return .wholeFile
-                    }
-                }
-            }
+        while true {
             reader.decoded.withUnsafeBufferPointer { b in
                 var pos = 0
                 while pos < b.count && sampled < WhatsAppTextParser.sampleLines {
@@ -201,7 +217,9 @@ public struct StreamingExportScanner: Sendable {
                 }
             }
             reader.consume(reader.decoded.count)
-            if !more { break }
+            // Enough to decide on, even when the first lines are huge (a file without line breaks).
+            if !more || sampled >= WhatsAppTextParser.sampleLines || sample.count > 2 * scanner.maxLineBytes { break }
+            more = try reader.readMore(from: &source)
         }
         if firstContentByte == UInt8(ascii: "{") { return .wholeFile }
         let layout = sample.withUnsafeBufferPointer { WhatsAppTextParser.detectLayout($0) }
@@ -212,18 +230,23 @@ public struct StreamingExportScanner: Sendable {
     private func readWhole<Source: ExportByteSource>(_ source: inout Source, limit: Int, path: String)
         throws(LeakwatchError) -> [UInt8]
     {
+        func tooLarge(_ size: Int) -> LeakwatchError {
+            LeakwatchError(
+                code: .tooLarge,
+                message:
+                    "a zip, JSON or UTF-16 export is read whole, and this one (\(size) bytes) is over the limit of \(limit) bytes",
+                path: path)
+        }
+        // The size first (fstat): an oversized archive is refused before any of it is read.
+        let known = source.byteCount
+        if let known, known > limit { throw tooLarge(known) }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(known ?? 0, limit))
         while true {
             let more = try source.read(maxBytes: chunkBytes)
             if more.isEmpty { return bytes }
             bytes += more
-            guard bytes.count <= limit else {
-                throw LeakwatchError(
-                    code: .tooLarge,
-                    message:
-                        "a zip, JSON or UTF-16 export is read whole, and this one is over the limit of \(limit) bytes",
-                    path: path)
-            }
+            guard bytes.count <= limit else { throw tooLarge(bytes.count) }
         }
     }
 }
