@@ -31,7 +31,7 @@ public struct DaemonConfiguration: Sendable, Hashable {
     /// Zip, JSON and UTF-16 exports are read whole: larger ones are quarantined (`too-large`).
     public var maxArchiveBytes = 512 << 20
     /// Exports larger than this are streamed rather than read whole.
-    public var streamThreshold = 32 << 20
+    public var streamThreshold = 8 << 20
     /// The chunk size for streamed exports.
     public var chunkBytes = StreamingExportScanner.defaultChunkBytes
     /// Longer lines are cut into pieces of this many bytes (each matched, with a note), so memory

@@ -214,6 +214,7 @@ public struct ExportProcessor: Sendable {
             budget: ScanBudget(time: .milliseconds(Int64(configuration.timeBudgetSeconds * 1000))),
             fingerprintKey: fingerprintKey)
         scanner.maxLineBytes = configuration.maxLineBytes
+        scanner.chunkBytes = configuration.chunkBytes
         let session = FileScanSession(
             scanner: scanner, workers: 1, maxFileBytes: configuration.maxFileBytes,
             streamThreshold: configuration.streamThreshold, maxArchiveBytes: configuration.maxArchiveBytes,

@@ -22,7 +22,7 @@ public struct FileScanSession: Sendable {
 
     public init(
         scanner: ExportScanner, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-        maxFileBytes: Int = 64 << 30, streamThreshold: Int = 32 << 20, maxArchiveBytes: Int = 2 << 30,
+        maxFileBytes: Int = 64 << 30, streamThreshold: Int = 8 << 20, maxArchiveBytes: Int = 2 << 30,
         chunkBytes: Int = StreamingExportScanner.defaultChunkBytes
     ) {
         self.scanner = scanner

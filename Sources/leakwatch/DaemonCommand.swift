@@ -60,12 +60,12 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(name: .customLong("stream-threshold"), help: "Text exports larger than this are streamed in chunks.")
     var streamThreshold: String?
 
-    @Option(name: .customLong("chunk-size"), help: "Chunk size for streamed exports (e.g. 4MiB).")
+    @Option(name: .customLong("chunk-size"), help: "Chunk size for streamed exports (default 2MiB).")
     var chunkSize: String?
 
     @Option(
         name: .customLong("max-line-length"),
-        help: "Longer lines and messages are cut into pieces of this size, each still matched (default 1MiB).")
+        help: "Longer lines and messages are cut into pieces of this size, each still matched (default 256KiB).")
     var maxLineLength: String?
 
     @Option(name: .customLong("queue-capacity"), help: "Names waiting for a worker before the watcher rescans instead.")

@@ -38,17 +38,17 @@ struct ScanCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("stream-threshold"),
-        help: "Text exports larger than this are streamed in chunks instead of read whole (e.g. 32MiB; 0: always).")
+        help: "Text exports larger than this are streamed in chunks instead of read whole (default 8MiB; 0: always).")
     var streamThreshold: String?
 
     @Option(
         name: .customLong("chunk-size"),
-        help: "Bytes of text parsed and matched at a time when streaming (default 4MiB).")
+        help: "Bytes of text parsed and matched at a time when streaming (default 2MiB).")
     var chunkSize: String?
 
     @Option(
         name: .customLong("max-line-length"),
-        help: "Longer lines and messages are cut into pieces of this size, each still matched (default 1MiB).")
+        help: "Longer lines and messages are cut into pieces of this size, each still matched (default 256KiB).")
     var maxLineLength: String?
 
     @Option(
@@ -88,6 +88,7 @@ struct ScanCommand: AsyncParsableCommand {
             ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(timeBudget * 1000))),
             fingerprintKey: fingerprintKey, usesPrefilter: !noPrefilter)
         if let size = maxLineLength.flatMap(DaemonConfiguration.parseSize) { scanner.maxLineBytes = max(1024, size) }
+        if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { scanner.chunkBytes = max(1, size) }
         var session = FileScanSession(scanner: scanner)
         if let workers { session.workers = workers }
         if let size = streamThreshold.flatMap(DaemonConfiguration.parseSize) { session.streamThreshold = size }

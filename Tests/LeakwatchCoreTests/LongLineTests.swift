@@ -86,6 +86,22 @@ import Testing
         #expect(whole.records.contains { $0.code == "long-message" })
     }
 
+    /// An export read whole is matched a chunk of messages at a time (so matching memory stays
+    /// bounded), with exactly the result of matching all of its messages at once.
+    @Test(arguments: StreamingExportScannerTests.inputs.indices, [1, 64, 500])
+    func anExportReadWholeIsMatchedInChunksWithTheSameResult(input: Int, chunkBytes: Int) throws {
+        let (name, bytes) = StreamingExportScannerTests.inputs[input]
+        let allAtOnce = ExportScanner(ruleSet: try StreamingExportScannerTests.rules(), fingerprintKey: [7])
+        var chunked = allAtOnce
+        chunked.chunkBytes = chunkBytes
+        let scratch = try MatchScratch()
+        let one = allAtOnce.scan(bytes, path: name, fileName: name, scratch: scratch, detectedAt: "t")
+        let many = chunked.scan(bytes, path: name, fileName: name, scratch: scratch, detectedAt: "t")
+        #expect(many.alerts == one.alerts)
+        #expect(many.records == one.records)
+        #expect(many.exports == one.exports)
+    }
+
     /// A WhatsApp message too long to hold (longer than a chunk and a line) is cut inside, and the
     /// pieces keep its sender and time: a match deep inside is still an alert on that message.
     @Test func aStreamedMessageTooLongToHoldIsMatchedInPieces() throws {

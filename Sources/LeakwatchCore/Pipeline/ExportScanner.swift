@@ -10,9 +10,13 @@ public struct ExportScanner: Sendable {
     /// are messages (`long-message`), in a file read whole as in a streamed one.
     public var maxLineBytes = ExportScanner.defaultMaxLineBytes
 
-    /// 1 MiB: what matching costs grows with the longest text it sees (the `fold` normalization
-    /// keeps about 100 bytes per byte of a message while it works).
-    public static let defaultMaxLineBytes = 1 << 20
+    /// Messages of an export read whole are matched this many bytes at a time (as a streamed
+    /// export is, `StreamingExportScanner.chunkBytes`), so what matching holds stays bounded.
+    public var chunkBytes = StreamingExportScanner.defaultChunkBytes
+
+    /// 256 KiB: far longer than any chat message, and what matching costs grows with the longest
+    /// text it sees (the `fold` normalization holds about 170 bytes per byte of one message).
+    public static let defaultMaxLineBytes = 256 << 10
 
     public init(
         ruleSet: RuleSet, budget: ScanBudget = ScanBudget(), fingerprintKey: [UInt8],
@@ -49,15 +53,40 @@ public struct ExportScanner: Sendable {
             var pieces = MessagePieces(maxBytes: maxLineBytes)
             let messages = pieces.cut(export.messages)
             if let note = pieces.note { export.notes.append(note) }
-            let report = matcher.match(messages, scratch: scratch)
-            for (rule, cost) in report.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
+            let textBytes = messages.reduce(0) { $0 + $1.text.utf8.count }
+            if textBytes <= chunkBytes {
+                let report = matcher.match(messages, scratch: scratch)
+                for (rule, cost) in report.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
+                record(
+                    export: export, messageCount: messages.count, exportIndex: index, hits: report.hits,
+                    message: { messages[$0] },
+                    ruleErrors: report.ruleErrors.map { error in
+                        let message = messages[error.messageIndex]
+                        return LocatedRuleError(error: error, line: message.line, messageID: message.id)
+                    }, budgetExhausted: report.budgetExhausted, file: file, detectedAt: detectedAt, into: &result)
+                continue
+            }
+            // A large export read whole (a zip, JSON, UTF-16, or text under the stream threshold) is
+            // matched `chunkBytes` of messages at a time, as a streamed one is: what matching holds
+            // stays bounded, and the result is the one matching all at once gives.
+            var matching = ChunkMatching(matcher: matcher, scratch: scratch, window: ruleSet.contextWindow)
+            var groupStart = 0
+            var groupBytes = 0
+            for (position, message) in messages.enumerated() {
+                groupBytes += message.text.utf8.count
+                if groupBytes >= chunkBytes {
+                    matching.add(Array(messages[groupStart...position]))
+                    groupStart = position + 1
+                    groupBytes = 0
+                }
+            }
+            if groupStart < messages.count { matching.add(Array(messages[groupStart...])) }
+            matching.finish()
+            for (rule, cost) in matching.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
             record(
-                export: export, messageCount: messages.count, exportIndex: index, hits: report.hits,
-                message: { messages[$0] },
-                ruleErrors: report.ruleErrors.map { error in
-                    let message = messages[error.messageIndex]
-                    return LocatedRuleError(error: error, line: message.line, messageID: message.id)
-                }, budgetExhausted: report.budgetExhausted, file: file, detectedAt: detectedAt, into: &result)
+                export: export, messageCount: messages.count, exportIndex: index, hits: matching.hits,
+                message: { messages[$0] }, ruleErrors: matching.ruleErrors, budgetExhausted: matching.budgetExhausted,
+                file: file, detectedAt: detectedAt, into: &result)
         }
         return result
     }
