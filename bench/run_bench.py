@@ -60,6 +60,8 @@ def read_time_v(path: str) -> dict:
             line = line.strip()
             if line.startswith("Maximum resident set size (kbytes):"):
                 values["max_rss_kb"] = int(line.rsplit(":", 1)[1])
+            elif line.startswith("User time (seconds):") or line.startswith("System time (seconds):"):
+                values["cpu_seconds"] = values.get("cpu_seconds", 0.0) + float(line.rsplit(":", 1)[1])
             elif line.startswith("Exit status:"):
                 values["exit_status"] = int(line.rsplit(":", 1)[1])
             elif line.startswith("Command terminated by signal"):
@@ -76,7 +78,8 @@ def run_one(tool: Tool, work: str) -> dict:
         seconds = time.perf_counter() - start
     values = read_time_v(report)
     status = values.get("exit_status", process.returncode)
-    result = {"seconds": seconds, "max_rss_kb": values.get("max_rss_kb"), "status": status}
+    result = {"seconds": seconds, "cpu_seconds": values.get("cpu_seconds"), "max_rss_kb": values.get("max_rss_kb"),
+              "status": status}
     if "signal" in values or status not in tool.ok_status:
         with open(errors, encoding="utf-8", errors="replace") as err:
             tail = err.read()[-2000:]
@@ -210,8 +213,10 @@ def main() -> int:
             if len(good) > 1:
                 times = [run["seconds"] for run in good]
                 spread = (max(times) - min(times)) / statistics.median(times) * 100
+            cores = median([run["cpu_seconds"] / run["seconds"] for run in good
+                            if run.get("cpu_seconds") is not None and run["seconds"] > 0])
             summary[name][tool.key] = {
-                "label": tool.label, "seconds": seconds,
+                "label": tool.label, "seconds": seconds, "cores": cores,
                 "mbps": corpus["bytes"] / MB / seconds if seconds else None,
                 "files_per_s": corpus["files"] / seconds if seconds and corpus["files"] > 1 else None,
                 "rss_mb": rss / 1000 if rss is not None else None, "spread_pct": spread,
@@ -229,7 +234,7 @@ def main() -> int:
                  f"rg {patterns['rust']['count']} (those its Rust engine accepts"
                  + (f"; {patterns['rust']['summary']}" if patterns['rust']['summary'] else "") + ")")
     header = (f"{'corpus':<14} {'size':>9} {'sensitive':>9}  {'tool':<34} {'MB/s':>8} {'files/s':>8} "
-              f"{'peak RSS MB':>11} {'spread':>7} {'lw/rg':>6} {'lw/pcre2':>8}")
+              f"{'peak RSS MB':>11} {'cores':>5} {'spread':>7} {'lw/rg':>6} {'lw/pcre2':>8}")
     lines.append("")
     lines.append(header)
     lines.append("-" * len(header))
@@ -250,9 +255,12 @@ def main() -> int:
             lines.append(
                 f"{label:<14} {size if first else '':>9} {f'{share:.1%}' if first else '':>9}  {row['label']:<34} "
                 f"{fmt(row['mbps']):>8} {fmt(row['files_per_s'], 0):>8} {fmt(row['rss_mb']):>11} "
+                f"{fmt(row['cores'], 2):>5} "
                 f"{(fmt(row['spread_pct'], 0) + '%') if row['spread_pct'] is not None else '-':>7} "
                 f"{ratio_rg:>6} {ratio_pcre2:>8}" + (f"  ({row['failed']} failed)" if row["failed"] else ""))
             first = False
+    lines.append("cores: CPU time / wall time (how many cores the run kept busy); spread: (slowest - fastest) / "
+                 "median of the rounds; lw/rg, lw/pcre2: leakwatch MB/s over that tool's on the same corpus")
     lines.append("")
     lines += targets(summary, corpora)
     if failures:
