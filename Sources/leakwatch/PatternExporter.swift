@@ -83,7 +83,8 @@ struct PatternExporter {
 private struct RustTranslation {
     let scalars: [Unicode.Scalar]
     let options: [RuleOption]
-    let unicodeClasses: Bool
+    /// Whether `\d \w \s \b` are Unicode-aware (`ucp`, or `(*UCP)` at the start).
+    var unicodeClasses: Bool
     var position = 0
     var output = ""
     /// Extended mode (`x`) of each open group, innermost last.
@@ -109,6 +110,7 @@ private struct RustTranslation {
             let name = scalarsUntil(")", from: position + 2)
             switch name {
             case "UTF", "UTF8", "UCP":
+                if name == "UCP" { unicodeClasses = true }
                 position += name.unicodeScalars.count + 3
             default:
                 throw Refusal(reason: "PCRE2 verb (*\(name))")

@@ -116,6 +116,7 @@ import Testing
     static let rustCases: [RustCase] = [
         RustCase(pattern: #"\bfoo\d+\w\s"#, line: #"(?-u:\b)foo[0-9]+[0-9A-Za-z_][\t\n\x0B\x0C\r ]"#),
         RustCase(pattern: #"\bfoo\d+\w\s"#, options: "[ucp, caseless]", line: #"(?i)\bfoo\d+\w\s"#),
+        RustCase(pattern: #"(*UTF)(*UCP)\d"#, line: #"\d"#),
         RustCase(pattern: #"ref\s*\K\d{3}"#, options: "[caseless]", line: #"(?i)ref[\t\n\x0B\x0C\r ]*[0-9]{3}"#),
         RustCase(pattern: #"(?<unit>\d)(?-i:AB)(?i:c)"#, line: #"(?P<unit>[0-9])(?-i:AB)(?i:c)"#),
         RustCase(pattern: #"[\w\-.]+@[^\d\s]"#, line: #"[0-9A-Za-z_\-.]+@[^0-9\t\n\x0B\x0C\r ]"#),
