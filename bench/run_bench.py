@@ -15,7 +15,8 @@ shows medians of the rounds (peak RSS: the largest of the rounds), the ratios of
 and to pcre2grep, and then the issue's targets marked met or missed. Raw runs go to
 WORK/results.json and the table to WORK/results.txt.
 
-Standard library only. Exit status: 0 measured (whether or not targets are met), 1 a tool failed.
+Standard library only. Exit status: 0 measured (whether or not targets are met), 1 a tool failed,
+130 interrupted (Ctrl-C or SIGTERM: the table still shows the runs completed so far).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -74,7 +76,15 @@ def run_one(tool: Tool, work: str) -> dict:
     errors = os.path.join(work, "stderr.txt")
     with open(tool.stdout, "wb") as out, open(errors, "wb") as err:
         start = time.perf_counter()
-        process = subprocess.run(["/usr/bin/time", "-v", "-o", report] + tool.argv, stdout=out, stderr=err)
+        # Its own process group, so that an interrupted bench stops the tool too, not only `time`.
+        process = subprocess.Popen(["/usr/bin/time", "-v", "-o", report] + tool.argv, stdout=out, stderr=err,
+                                   start_new_session=True)
+        try:
+            process.wait()
+        except BaseException:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
         seconds = time.perf_counter() - start
     values = read_time_v(report)
     status = values.get("exit_status", process.returncode)
@@ -184,19 +194,27 @@ def main() -> int:
     failures = []
     load_before = os.getloadavg()
     started = time.time()
-    for round_index in range(args.rounds):
-        for name, tools in plan.items():
-            shift = round_index % len(tools)
-            for tool in tools[shift:] + tools[:shift]:
-                result = run_one(tool, args.work)
-                runs[name][tool.key].append(result)
-                mbps = corpora[name]["bytes"] / MB / result["seconds"]
-                print(f"bench: round {round_index + 1}/{args.rounds} {name:13} {tool.label:34} "
-                      f"{result['seconds']:8.2f} s {mbps:9.1f} MB/s  {(result['max_rss_kb'] or 0) / 1000:8.1f} MB RSS"
-                      + (f"  FAILED: {result['error'][:300]}" if "error" in result else ""),
-                      file=sys.stderr, flush=True)
-                if "error" in result:
-                    failures.append(f"{name} / {tool.label}: {result['error']}")
+    interrupted = None
+    round_index = 0
+    # Ctrl-C or SIGTERM stops the rounds; the table is still printed from the runs done so far.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        for round_index in range(args.rounds):
+            for name, tools in plan.items():
+                shift = round_index % len(tools)
+                for tool in tools[shift:] + tools[:shift]:
+                    result = run_one(tool, args.work)
+                    runs[name][tool.key].append(result)
+                    mbps = corpora[name]["bytes"] / MB / result["seconds"]
+                    print(f"bench: round {round_index + 1}/{args.rounds} {name:13} {tool.label:34} "
+                          f"{result['seconds']:8.2f} s {mbps:9.1f} MB/s  "
+                          f"{(result['max_rss_kb'] or 0) / 1000:8.1f} MB RSS"
+                          + (f"  FAILED: {result['error'][:300]}" if "error" in result else ""),
+                          file=sys.stderr, flush=True)
+                    if "error" in result:
+                        failures.append(f"{name} / {tool.label}: {result['error']}")
+    except KeyboardInterrupt:
+        interrupted = f"interrupted in round {round_index + 1}: figures from the runs completed"
     elapsed = time.time() - started
     load_after = os.getloadavg()
 
@@ -208,6 +226,11 @@ def main() -> int:
         for tool in tools:
             good = [run for run in runs[name][tool.key] if "error" not in run]
             seconds = median([run["seconds"] for run in good])
+            if seconds is None:
+                summary[name][tool.key] = {"label": tool.label, "seconds": None, "mbps": None, "files_per_s": None,
+                                           "rss_mb": None, "cores": None, "spread_pct": None, "runs": 0,
+                                           "failed": len(runs[name][tool.key])}
+                continue
             rss = max((run["max_rss_kb"] for run in good if run["max_rss_kb"] is not None), default=None)
             spread = None
             if len(good) > 1:
@@ -230,6 +253,8 @@ def main() -> int:
                  f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after; {elapsed / 60:.1f} min"
                  + (f"; commit {version}" if version else "")
                  + (f"; scan flags: {args.scan_flags}" if args.scan_flags else ""))
+    if interrupted:
+        lines.append(interrupted.upper())
     lines.append(f"patterns: pcre2grep {patterns['pcre2']['count']} (all rules), "
                  f"rg {patterns['rust']['count']} (those its Rust engine accepts"
                  + (f"; {patterns['rust']['summary']}" if patterns['rust']['summary'] else "") + ")")
@@ -274,6 +299,8 @@ def main() -> int:
     with open(os.path.join(args.work, "results.json"), "w", encoding="utf-8") as out:
         json.dump({"corpora": corpora, "patterns": patterns, "runs": runs, "summary": summary,
                    "rounds": args.rounds, "load_average": [load_before, load_after]}, out, indent=2)
+    if interrupted:
+        return 130
     return 1 if failures else 0
 
 
