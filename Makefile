@@ -17,13 +17,14 @@ DEMO_DIR    ?= demo
 # drive for real (journald, systemd, systemd-analyze).
 DEB_PACKAGES := libpcre2-dev libsystemd-dev libvectorscan-dev pkg-config systemd util-linux procps dpkg-dev python3
 
-.PHONY: all deps build run scan-samples test quality lint faults clean
+.PHONY: all deps build run scan-samples test quality lint faults clean bench bench-deps
 
 all: build
 
-deps:
+# $(call apt-install-missing,PACKAGES): installs those of PACKAGES that are not installed.
+define apt-install-missing
 	@missing=""; \
-	for p in $(DEB_PACKAGES); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -31,6 +32,10 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt-install-missing,$(DEB_PACKAGES))
 
 build: deps
 	$(SWIFT) build -c $(CONFIG)
@@ -75,6 +80,32 @@ quality: build
 FAULTS_FLAGS ?=
 faults: release-build
 	python3 Tests/Faults/faults.py --binary .build/release/leakwatch $(FAULTS_FLAGS)
+
+# Speed and memory (issue 10): generates a deterministic synthetic corpus under $(BENCH_DIR)/corpus
+# (kept between runs while the knobs and the generator are unchanged), then times, interleaved,
+# `leakwatch scan` (release build) against rg, pcre2grep and cat, and prints one table with the
+# targets met or missed. Quick check: make bench BENCH_ROUNDS=1 BENCH_SIZE_MB=20
+BENCH_ROUNDS      ?= 3
+# Size of the 1% and the 20% export, in MB (10^6 bytes).
+BENCH_SIZE_MB     ?= 250
+# Size of the big export: 1024 MB with the default BENCH_SIZE_MB, in proportion otherwise.
+BENCH_BIG_MB      ?= $(shell awk 'BEGIN { printf "%d", $(BENCH_SIZE_MB) * 4.096 + 0.5 }')
+BENCH_SMALL_FILES ?= 10000
+BENCH_WORKERS     ?= 1,2
+BENCH_SEED        ?= 1
+# More options for every `leakwatch scan` run, e.g. --no-jit or --chunk-size 8MiB.
+BENCH_SCAN_FLAGS  ?=
+BENCH_DIR         ?= .build/bench
+BENCH_PACKAGES    := ripgrep pcre2-utils time python3
+
+bench-deps:
+	$(call apt-install-missing,$(BENCH_PACKAGES))
+
+bench: release-build bench-deps
+	python3 bench/make_bench_corpus.py --out $(BENCH_DIR)/corpus --size-mb $(BENCH_SIZE_MB) \
+	  --big-mb $(BENCH_BIG_MB) --small-files $(BENCH_SMALL_FILES) --seed $(BENCH_SEED)
+	python3 bench/run_bench.py --leakwatch .build/release/leakwatch --rules rules --corpus $(BENCH_DIR)/corpus \
+	  --work $(BENCH_DIR) --rounds $(BENCH_ROUNDS) --workers $(BENCH_WORKERS) --scan-flags "$(BENCH_SCAN_FLAGS)"
 
 clean:
 	rm -rf .build $(DEMO_DIR)

@@ -6,7 +6,7 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Check, test and list rule files.",
-        subcommands: [Check.self, Test.self, List.self])
+        subcommands: [Check.self, Test.self, List.self, ExportPatterns.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
