@@ -42,12 +42,12 @@ public struct StreamingExportScanner: Sendable {
     ///   JSON export); a larger one fails with `too-large`.
     public func scan<Source: ExportByteSource>(
         _ source: inout Source, path: String, fileName: String, scratch: MatchScratch, detectedAt: String,
-        wholeFileLimit: Int = .max
+        wholeFileLimit: Int = .max, watch: ContentWatch? = nil
     ) -> ScanResult {
         do {
             return try scanThrowing(
                 &source, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt,
-                wholeFileLimit: wholeFileLimit)
+                wholeFileLimit: wholeFileLimit, watch: watch)
         } catch {
             var result = ScanResult(file: ScannedFile(path: path, sha256: ""))
             result.failure = LeakwatchError(code: error.code, message: error.message, path: path, cause: error)
@@ -57,7 +57,7 @@ public struct StreamingExportScanner: Sendable {
 
     private func scanThrowing<Source: ExportByteSource>(
         _ source: inout Source, path: String, fileName: String, scratch: MatchScratch, detectedAt: String,
-        wholeFileLimit: Int
+        wholeFileLimit: Int, watch: ContentWatch?
     ) throws(LeakwatchError) -> ScanResult {
         let sniff = try self.sniff(&source)
         try source.rewind()
@@ -65,7 +65,8 @@ public struct StreamingExportScanner: Sendable {
         switch sniff {
         case .wholeFile:
             let bytes = try readWhole(&source, limit: wholeFileLimit, path: path)
-            return scanner.scan(bytes, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt)
+            return scanner.scan(
+                bytes, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt, watch: watch)
         case .plain: layout = nil
         case .whatsApp(let found): layout = found
         }
@@ -86,6 +87,7 @@ public struct StreamingExportScanner: Sendable {
         var matching = ChunkMatching(
             matcher: scanner.matcher, scratch: scratch,
             window: scanner.ruleSet.contextWindow)
+        var transcript = watch.map { TranscriptBuilder(watch: $0) }
         var reader = DecodedLineReader(readBytes: chunkBytes, hashing: false)
         var headerScanner = WhatsAppHeaderScanner()
         var cutSearch = 0
@@ -118,6 +120,7 @@ public struct StreamingExportScanner: Sendable {
             lineBase += reader.decoded[0..<end].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
             reader.consume(end)
             cutSearch = 0
+            transcript?.add(messages, startingAt: matching.messageCount)
             matching.add(messages)
         }
         matching.finish()
@@ -128,9 +131,11 @@ public struct StreamingExportScanner: Sendable {
         var result = ScanResult(file: file)
         result.ruleCosts = matching.ruleCosts
         let hitMessages = matching.hitMessages
+        let followerMessages = matching.followerMessages
         scanner.record(
             export: export, messageCount: matching.messageCount, exportIndex: 0, hits: matching.hits,
             message: { hitMessages[$0] ?? Message(sent: "", sender: nil, text: "", kind: .text) },
+            follower: { hitMessages[$0] ?? followerMessages[$0] }, transcript: &transcript,
             ruleErrors: matching.ruleErrors, budgetExhausted: matching.budgetExhausted, file: file,
             detectedAt: detectedAt, into: &result)
         return result

@@ -46,8 +46,19 @@ extension RuleSet {
                 modelProblems.append(error)
             }
         }
-        let files = sources.filter { !$0.name.hasSuffix(".model") }.map { RuleFileParser.parse($0.text, path: $0.path) }
-        var build = build(files: files, models: models, jit: jit)
+        // The phrases that classify replies to alerts: one file, layered like the others.
+        var responsePhrases: ResponsePhrases?
+        for source in sources where source.name == ResponsePhrases.fileName {
+            do {
+                responsePhrases = try ResponsePhrases.parse(source.text, path: source.path, jit: jit)
+            } catch {
+                modelProblems += error.problems
+            }
+        }
+        let files = sources.filter { !$0.name.hasSuffix(".model") && !$0.name.hasSuffix(".phrases") }.map {
+            RuleFileParser.parse($0.text, path: $0.path)
+        }
+        var build = build(files: files, models: models, jit: jit, responsePhrases: responsePhrases)
         if !modelProblems.isEmpty {
             build.problems = modelProblems + build.problems
             build.ruleSet = nil
@@ -56,9 +67,10 @@ extension RuleSet {
     }
 
     /// Builds a rule set from already parsed files (in order) and the models they may name.
-    public static func build(files: [RuleFile], models: [String: LinearTextModel] = [:], jit: Bool = true)
-        -> RuleSetBuild
-    {
+    public static func build(
+        files: [RuleFile], models: [String: LinearTextModel] = [:], jit: Bool = true,
+        responsePhrases: ResponsePhrases? = nil
+    ) -> RuleSetBuild {
         var problems = files.flatMap(\.problems)
         var warnings: [String] = []
         let disabledEntries = files.flatMap(\.disable)
@@ -112,7 +124,8 @@ extension RuleSet {
             return RuleSetBuild(ruleSet: nil, problems: problems, warnings: warnings)
         }
         let set = RuleSet(
-            rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings)
+            rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings,
+            responsePhrases: responsePhrases)
         return RuleSetBuild(ruleSet: set, problems: problems, warnings: warnings)
     }
 }

@@ -27,7 +27,9 @@ extension RuleSet {
     /// context included), one small export per example.
     public func testExamples(scratch: MatchScratch) -> [RuleExampleResult] {
         let matcher = ExportMatcher(ruleSet: self)
-        return rules.map { rule in
+        // The responses phrases file is tested like rules: its examples must classify as written.
+        let phraseResults = responsePhrases.flatMap(ResponseClassifier.init)?.testExamples() ?? []
+        return phraseResults + rules.map { rule in
             var result = RuleExampleResult(ruleID: rule.id, passed: 0, failures: [])
             let cases =
                 rule.definition.examples.match.map { ($0, true) } + rule.definition.examples.noMatch.map { ($0, false) }
