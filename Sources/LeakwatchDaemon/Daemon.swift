@@ -2,6 +2,7 @@ import Foundation
 import LeakwatchCore
 import LeakwatchOutputs
 import LeakwatchScan
+import LeakwatchState
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -60,10 +61,20 @@ public enum Daemon {
                 message: "rules did not load (\(problems.count) problem(s)); run `leakwatch rules check`")
         }
         let fingerprintKey = try FingerprintKeyFile.loadOrCreate(paths.fingerprintKey)
-        let spool = try AlertSpool(
-            AlertSpool.Configuration(
-                directory: configuration.spoolDirectory, maxBytes: configuration.spoolMaxBytes,
-                keep: configuration.spoolKeep))
+        // Delivered ids live in the state database, so the spool is never read at start; a new
+        // database over an old spool takes the spool's ids once.
+        var spoolConfiguration = AlertSpool.Configuration(
+            directory: configuration.spoolDirectory, maxBytes: configuration.spoolMaxBytes,
+            keep: configuration.spoolKeep)
+        spoolConfiguration.indexesIDs = false
+        let spool = try AlertSpool(spoolConfiguration)
+        let database = try StateDatabase(path: paths.stateDatabase)
+        let ledger = StateLedger(database: database, spool: spool)
+        let imported = try ledger.importSpoolIfNeeded()
+        if imported > 0 {
+            events.log(DaemonEvent(.started, "state database: \(imported) ids already in the spool counted as delivered"))
+        }
+        try ledger.settlePendingBatches()
 
         let status = DaemonStatus(workers: configuration.workers)
         status.recordRules(count: ruleSet.rules.count, revision: ruleSet.revision)
@@ -81,7 +92,7 @@ public enum Daemon {
         for name in leftovers { queue.enqueue(.recovered(name)) }
 
         var processor = ExportProcessor(
-            configuration: configuration, paths: paths, rules: store, spool: spool,
+            configuration: configuration, paths: paths, rules: store, spool: spool, ledger: ledger,
             journal: configuration.journal ? JournalAlertSink(availability: events.availability) : nil, events: events,
             status: status, fingerprintKey: fingerprintKey)
         processor.crashPoint = ProcessInfo.processInfo.environment["LEAKWATCH_TEST_CRASH_AT"].flatMap(

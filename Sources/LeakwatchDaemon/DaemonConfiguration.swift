@@ -1,6 +1,7 @@
 import Foundation
 import LeakwatchCore
 import LeakwatchScan
+import LeakwatchState
 import Yams
 
 /// Everything the daemon is told, from `/etc/leakwatch/leakwatch.yml` and flags (flags win).
@@ -179,6 +180,8 @@ public struct DaemonPaths: Sendable, Hashable {
     public var journaled: String
     public var fingerprintKey: String
     public var reloadStatus: String
+    /// The state database (`StateDatabase`).
+    public var stateDatabase: String
 
     public init(_ configuration: DaemonConfiguration) {
         let state = configuration.stateDirectory
@@ -189,5 +192,6 @@ public struct DaemonPaths: Sendable, Hashable {
         journaled = state + "/journaled"
         fingerprintKey = state + "/fingerprint.key"
         reloadStatus = state + "/reload.status"
+        stateDatabase = state + "/" + StateDatabase.fileName
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import LeakwatchCore
 import LeakwatchOutputs
 import LeakwatchScan
+import LeakwatchState
 
 #if canImport(Glibc)
     import Glibc
@@ -32,6 +33,9 @@ public struct ExportProcessor: Sendable {
     public let paths: DaemonPaths
     public let rules: RuleSetStore
     public let spool: AlertSpool
+    /// Decides what is new (one alert per leak across exports of a chat) and delivers it to the
+    /// spool exactly once.
+    public let ledger: StateLedger
     public let journal: JournalAlertSink?
     public let events: EventLog
     public let status: DaemonStatus
@@ -40,10 +44,14 @@ public struct ExportProcessor: Sendable {
     public var crashPoint: CrashPoint?
 
     /// Points in the processing of a file where the exactly-once tests kill the daemon.
-    public enum CrashPoint: String, Sendable {
+    public enum CrashPoint: String, Sendable, CaseIterable {
         case midScan = "mid-scan"
+        /// The state has recorded the batch about to go to the spool.
         case beforeSpool = "before-spool"
+        /// The spool has the batch; the state does not count it delivered yet.
         case afterSpool = "after-spool"
+        /// The state counts the batch delivered; the journal does not have it yet.
+        case afterState = "after-state"
         case afterJournal = "after-journal"
     }
 
@@ -163,41 +171,41 @@ public struct ExportProcessor: Sendable {
             ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(configuration.timeBudgetSeconds * 1000))),
             fingerprintKey: fingerprintKey)
         let detectedAt = AlertFormatting.rfc3339(Date())
+        // Alerts first, durably, through the state (which turns leaks already alerted on in another
+        // export of the chat into sightings); only then may the export leave work/. Scanned again
+        // when another export of the chat added an alert meanwhile.
         let result: ScanResult
-        if Int(info.st_size) > min(configuration.streamThreshold, configuration.maxArchiveBytes) {
-            // Large: streamed from the checked descriptor in chunks (zip and JSON are read whole,
-            // within `maxArchiveBytes`).
-            var source = FileDescriptorByteSource(fd: fd, path: workPath)
-            result = StreamingExportScanner(scanner: scanner, chunkBytes: configuration.chunkBytes).scan(
-                &source, path: reportedPath, fileName: workName, scratch: scratch, detectedAt: detectedAt,
-                wholeFileLimit: configuration.maxArchiveBytes)
-            close(fd)
-        } else {
-            let bytes: [UInt8]
-            do {
-                bytes = try FileReading.readAll(fd: fd, path: workPath, limit: configuration.maxFileBytes)
-                close(fd)
-            } catch {
-                close(fd)
-                return quarantine(from: workPath, name: workName, code: error.code.rawValue, detail: error.message)
-            }
-            result = scanner.scan(
-                bytes, path: reportedPath, fileName: workName, scratch: scratch, detectedAt: detectedAt)
-        }
-        if let failure = result.failure {
-            return quarantine(from: workPath, name: workName, code: failure.code.rawValue, detail: failure.message)
-        }
-
-        // Alerts first, durably; only then may the export leave work/.
-        let batch = AlertBatch(alerts: result.alerts, records: result.records)
-        let fresh = spool.unseen(batch)
-        crash(at: .beforeSpool)
+        let batch: AlertBatch
+        let fresh: AlertBatch
         do {
-            try spool.deliver(fresh)
+            defer { close(fd) }
+            var scanned: ScanResult
+            var outcome: LedgerOutcome
+            repeat {
+                let watch = try ledger.watch()
+                switch scan(fd: fd, size: Int(info.st_size), workPath: workPath, reportedPath: reportedPath,
+                    workName: workName, scanner: scanner, scratch: scratch, detectedAt: detectedAt, watch: watch)
+                {
+                case .failure(let failure):
+                    return quarantine(
+                        from: workPath, name: workName, code: failure.code.rawValue, detail: failure.message)
+                case .success(let done): scanned = done
+                }
+                outcome = try ledger.record(scanned, detectedAt: detectedAt) { step in
+                    switch step {
+                    case .intentRecorded: crash(at: .beforeSpool)
+                    case .spooled: crash(at: .afterSpool)
+                    case .delivered: crash(at: .afterState)
+                    }
+                }
+            } while outcome.isStale
+            guard case .recorded(let all, let new) = outcome else { return .skipped }
+            result = scanned
+            batch = all
+            fresh = new
         } catch {
             return .retryLater(workName: workName, error: error.description)
         }
-        crash(at: .afterSpool)
         let marker = paths.journaled + "/" + workName
         if let journal {
             // After a crash the journal may lack what the spool has: send the whole batch again
@@ -210,6 +218,7 @@ public struct ExportProcessor: Sendable {
         }
         crash(at: .afterJournal)
         status.recordFile(alerts: fresh.alerts.count)
+        let sightings = fresh.records.filter { $0.kind == .sighting }.count
         let milliseconds = (ContinuousClock.now - started).milliseconds
 
         if result.incomplete {
@@ -232,13 +241,43 @@ public struct ExportProcessor: Sendable {
             DaemonEvent(
                 .fileProcessed,
                 "processed \(workName): \(result.formatDescription), \(result.messageCount) messages, "
-                    + "\(result.alerts.count) alerts (\(fresh.alerts.count) new), \(milliseconds) ms",
+                    + "\(result.alerts.count) alerts (\(fresh.alerts.count) new, \(sightings) sightings), \(milliseconds) ms",
                 fields: [
                     "FILE": workName, "FORMAT": result.formatDescription, "MESSAGES": String(result.messageCount),
-                    "ALERTS": String(result.alerts.count), "MILLISECONDS": String(milliseconds),
+                    "ALERTS": String(result.alerts.count), "SIGHTINGS": String(sightings),
+                    "MILLISECONDS": String(milliseconds),
                     "SOURCE_SHA256": result.file.sha256,
                 ]))
         return .processed(alerts: result.alerts.count)
+    }
+
+    /// Scans the claimed file open as `fd` from its first byte (large text exports streamed in
+    /// chunks; zip and JSON read whole, within `maxArchiveBytes`), watching for `watch`.
+    private func scan(
+        fd: Int32, size: Int, workPath: String, reportedPath: String, workName: String, scanner: ExportScanner,
+        scratch: MatchScratch, detectedAt: String, watch: ContentWatch
+    ) -> Result<ScanResult, LeakwatchError> {
+        guard lseek(fd, 0, SEEK_SET) == 0 else {
+            return .failure(FileReading.errnoError(.unreadable, "cannot seek", workPath))
+        }
+        let result: ScanResult
+        if size > min(configuration.streamThreshold, configuration.maxArchiveBytes) {
+            var source = FileDescriptorByteSource(fd: fd, path: workPath)
+            result = StreamingExportScanner(scanner: scanner, chunkBytes: configuration.chunkBytes).scan(
+                &source, path: reportedPath, fileName: workName, scratch: scratch, detectedAt: detectedAt,
+                wholeFileLimit: configuration.maxArchiveBytes, watch: watch)
+        } else {
+            do {
+                let bytes = try FileReading.readAll(fd: fd, path: workPath, limit: configuration.maxFileBytes)
+                result = scanner.scan(
+                    bytes, path: reportedPath, fileName: workName, scratch: scratch, detectedAt: detectedAt,
+                    watch: watch)
+            } catch {
+                return .failure(error)
+            }
+        }
+        if let failure = result.failure { return .failure(failure) }
+        return .success(result)
     }
 
     /// Moves `path` to quarantine/ with a `NAME.reason.json` sidecar saying why.
@@ -282,6 +321,13 @@ public struct ExportProcessor: Sendable {
             if errno != EEXIST { return .failure(Errno(errno)) }
         }
         return .failure(Errno(EEXIST))
+    }
+}
+
+extension LedgerOutcome {
+    var isStale: Bool {
+        if case .stale = self { return true }
+        return false
     }
 }
 

@@ -27,6 +27,9 @@ public final class AlertSpool: AlertSink, @unchecked Sendable {
         public var keep: Int = 10
         /// File mode: group-readable so members of the service's group can tail it.
         public var mode: mode_t = 0o640
+        /// Whether the spool itself remembers the ids it holds (reading every spool file at start)
+        /// to write each once. Off when the state database keeps delivered ids instead.
+        public var indexesIDs = true
 
         public init(directory: String, maxBytes: Int = 64 << 20, keep: Int = 10) {
             self.directory = directory
@@ -57,7 +60,7 @@ public final class AlertSpool: AlertSink, @unchecked Sendable {
         var info = stat()
         fstat(fd, &info)
         var ids = Set<String>()
-        for path in Self.spoolFiles(configuration) {
+        for path in Self.spoolFiles(configuration) where configuration.indexesIDs {
             guard let bytes = try? FileReading.readFile(path) else { continue }
             Self.collectIDs(in: bytes, into: &ids)
         }
@@ -110,13 +113,16 @@ public final class AlertSpool: AlertSink, @unchecked Sendable {
                 try Self.rotate(&state, configuration)
             }
             try Self.append(bytes, to: &state, configuration)
-            for line in lines { state.ids.insert(line.id) }
+            if configuration.indexesIDs {
+                for line in lines { state.ids.insert(line.id) }
+            }
         }
     }
 
     // MARK: - File handling
 
-    static func spoolFiles(_ configuration: Configuration) -> [String] {
+    /// The spool's files, newest first: `alerts.jsonl`, `alerts.jsonl.1`, ... `.keep`.
+    public static func spoolFiles(_ configuration: Configuration) -> [String] {
         [configuration.path] + (1...max(1, configuration.keep)).map { "\(configuration.path).\($0)" }
     }
 

@@ -34,8 +34,8 @@ public struct FileScanSession: Sendable {
         self.chunkBytes = chunkBytes
     }
 
-    /// Reads and scans one file.
-    public func scanFile(_ path: String, scratch: MatchScratch) -> ScanResult {
+    /// Reads and scans one file; with `watch`, the result carries transcripts for the state.
+    public func scanFile(_ path: String, scratch: MatchScratch, watch: ContentWatch? = nil) -> ScanResult {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let detectedAt = AlertFormatting.rfc3339(Date())
         do throws(LeakwatchError) {
@@ -47,10 +47,11 @@ public struct FileScanSession: Sendable {
                 var source = FileDescriptorByteSource(fd: fd, path: path)
                 return StreamingExportScanner(scanner: scanner, chunkBytes: chunkBytes).scan(
                     &source, path: path, fileName: name, scratch: scratch, detectedAt: detectedAt,
-                    wholeFileLimit: maxArchiveBytes)
+                    wholeFileLimit: maxArchiveBytes, watch: watch)
             }
             let bytes = try FileReading.readAll(fd: fd, path: path, limit: maxFileBytes)
-            return scanner.scan(bytes, path: path, fileName: name, scratch: scratch, detectedAt: detectedAt)
+            return scanner.scan(
+                bytes, path: path, fileName: name, scratch: scratch, detectedAt: detectedAt, watch: watch)
         } catch {
             var result = ScanResult(file: ScannedFile(path: path, sha256: ""))
             result.failure = error
@@ -59,8 +60,11 @@ public struct FileScanSession: Sendable {
     }
 
     /// Scans `paths` with `workers` concurrent workers; `deliver` is called once per file, in
-    /// the order of `paths`, as soon as that file and all before it are done.
-    public func run(_ paths: [String], deliver: (Int, ScanResult) -> Void) async {
+    /// the order of `paths`, as soon as that file and all before it are done. `watch`, when given,
+    /// is asked for the state's `ContentWatch` before each file.
+    public func run(
+        _ paths: [String], watch: (@Sendable () -> ContentWatch?)? = nil, deliver: (Int, ScanResult) -> Void
+    ) async {
         let next = WorkCounter()
         await withTaskGroup(of: Void.self) { group in
             // Workers pull indices; results are reordered below.
@@ -80,7 +84,7 @@ public struct FileScanSession: Sendable {
                         let index = next.take()
                         guard index < paths.count else { break }
                         if let scratch {
-                            results.put(index, scanFile(paths[index], scratch: scratch))
+                            results.put(index, scanFile(paths[index], scratch: scratch, watch: watch?()))
                         } else {
                             // Every file still gets a result, so delivery never waits forever.
                             var failed = ScanResult(file: ScannedFile(path: paths[index], sha256: ""))

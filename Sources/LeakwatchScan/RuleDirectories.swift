@@ -1,7 +1,7 @@
 import LeakwatchCore
 
-/// Loads rule layers from directories: `*.yml`/`*.yaml` rule files and `*.model` files (linear
-/// text models that rules name), each directory a layer, later directories overriding earlier
+/// Loads rule layers from directories: `*.yml`/`*.yaml` rule files, `*.model` files (linear
+/// text models that rules name) and `responses.phrases` (how replies to alerts are classified), each directory a layer, later directories overriding earlier
 /// ones by file name (like systemd drop-ins).
 public enum RuleDirectories {
     /// Shipped rules once installed.
@@ -23,7 +23,8 @@ public enum RuleDirectories {
             do {
                 for name in try FileReading.listDirectory(directory)
                 where !name.hasPrefix(".")
-                    && (name.hasSuffix(".yml") || name.hasSuffix(".yaml") || name.hasSuffix(".model"))
+                    && (name.hasSuffix(".yml") || name.hasSuffix(".yaml") || name.hasSuffix(".model")
+                        || name == ResponsePhrases.fileName)
                 {
                     let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
                     do {

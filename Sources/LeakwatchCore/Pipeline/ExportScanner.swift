@@ -27,6 +27,7 @@ public struct ExportScanner: Sendable {
     ) -> ScanResult {
         let file = ScannedFile(path: path, bytes: bytes)
         var result = ScanResult(file: file)
+        result.watch = watch
         let exports: [ParsedExport]
         do {
             exports = try ExportParsing.parse(bytes, fileName: fileName, limits: archiveLimits)
@@ -121,6 +122,8 @@ public struct ScanResult: Sendable {
     public var records: [ScanRecord] = []
     /// One per export, in the order of `exports`, when the scan was given a `ContentWatch`.
     public var transcripts: [ExportTranscript] = []
+    /// The watch the scan was given, if any.
+    public var watch: ContentWatch?
     /// Some part of the file was not scanned (budget or archive limit): see `records`.
     public var incomplete = false
     /// The file could not be scanned at all.

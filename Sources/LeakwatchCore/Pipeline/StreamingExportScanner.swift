@@ -129,6 +129,7 @@ public struct StreamingExportScanner: Sendable {
             state?.export(messages: [], fileName: fileName) ?? ParsedExport(format: .plain, messages: [])
         export.notes.insert(contentsOf: decodingNotes, at: 0)
         var result = ScanResult(file: file)
+        result.watch = watch
         result.ruleCosts = matching.ruleCosts
         let hitMessages = matching.hitMessages
         let followerMessages = matching.followerMessages

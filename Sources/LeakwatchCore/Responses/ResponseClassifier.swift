@@ -57,7 +57,7 @@ public final class ResponseClassifier {
     public func testExamples() -> [RuleExampleResult] {
         var results: [ResponseKind: RuleExampleResult] = [:]
         for example in phrases.examples {
-            let id = "responses.\(example.kind.rawValue)"
+            let id = ResponsePhrases.resultPrefix + example.kind.rawValue
             var result = results[example.kind] ?? RuleExampleResult(ruleID: id, passed: 0, failures: [])
             let found = classify(example.text)
             if found == example.kind {

@@ -54,6 +54,8 @@ public struct ResponsePhrases: Sendable {
 
     /// The file name looked for in the rule directories.
     public static let fileName = "responses.phrases"
+    /// Example results of the phrases file carry rule ids `responses.endorsement`, ... .
+    public static let resultPrefix = "responses."
 
     static let fields: Set<String> = ["categories", "window", "endorsement", "challenge", "examples"]
 

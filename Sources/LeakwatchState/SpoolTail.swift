@@ -1,0 +1,86 @@
+import Foundation
+import LeakwatchCore
+import LeakwatchOutputs
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where the spool ends: the file (device and inode, which survive rotation by rename) and its size.
+public struct SpoolPosition: Sendable, Hashable {
+    public var device: Int
+    public var inode: Int
+    public var offset: Int
+
+    /// The end of the spool file at `path` now (an absent file is at offset 0 of nothing).
+    public static func end(of path: String) -> SpoolPosition {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return SpoolPosition(device: 0, inode: 0, offset: 0) }
+        return SpoolPosition(device: Int(info.st_dev), inode: Int(info.st_ino), offset: Int(info.st_size))
+    }
+}
+
+/// Reads the ids of the complete, well-formed lines of the spool: all of it (once, to import an
+/// existing spool into a new state database), or what was written after a position (to settle a
+/// batch that a crash left between "about to write" and "written").
+public enum SpoolTail {
+    /// The spool's files, newest first: `alerts.jsonl`, `alerts.jsonl.1`, ...
+    public static func files(_ configuration: AlertSpool.Configuration) -> [String] {
+        AlertSpool.spoolFiles(configuration)
+    }
+
+    /// Ids written at or after `position`: the rest of the file that was at the end then (found by
+    /// inode, wherever rotation renamed it) and every newer file.
+    public static func ids(after position: SpoolPosition, in files: [String]) -> Set<String> {
+        var ids = Set<String>()
+        var newer: [String] = []
+        for path in files {
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            if Int(info.st_dev) == position.device && Int(info.st_ino) == position.inode {
+                collect(path: path, from: position.offset, into: &ids)
+                for file in newer { collect(path: file, from: 0, into: &ids) }
+                return ids
+            }
+            newer.append(path)
+        }
+        // The file is gone (rotated past `keep`): every file there is was written after it.
+        for file in newer { collect(path: file, from: 0, into: &ids) }
+        return ids
+    }
+
+    /// Ids of every complete, well-formed line in `files`.
+    public static func allIDs(in files: [String]) -> Set<String> {
+        var ids = Set<String>()
+        for path in files { collect(path: path, from: 0, into: &ids) }
+        return ids
+    }
+
+    /// Reads `path` from `offset` and adds the `id` of each line that ends in a newline and parses
+    /// as a JSON object: a torn line (a crash in the middle of a write) never counts.
+    static func collect(path: String, from offset: Int, into ids: inout Set<String>) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        do {
+            try handle.seek(toOffset: UInt64(max(0, offset)))
+        } catch {
+            return
+        }
+        var pending = Data()
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            pending.append(chunk)
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = pending[start..<newline]
+                if !line.isEmpty,
+                    let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
+                    let id = object["id"] as? String
+                {
+                    ids.insert(id)
+                }
+                start = pending.index(after: newline)
+            }
+            pending = Data(pending[start...])
+        }
+    }
+}
