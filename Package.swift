@@ -76,6 +76,7 @@ let package = Package(
                 "LeakwatchDaemon",
                 "LeakwatchState",
                 "LeakwatchReport",
+                "LeakwatchOutputs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -314,11 +314,16 @@ struct SettlementPlanner {
         for event in transcript.events {
             guard let minute = event.minute else { continue }
             let actor = try event.actor.flatMap { $0 == ExportOwner.name ? nil : try people.participant($0) }
+            // The others named in the same line are not "you".
+            let named = try event.people.filter { $0 != ExportOwner.name }.map { try people.participant($0) }
             for person in event.people {
                 if person == ExportOwner.name {
                     try db.run(
-                        "INSERT INTO owner_event(export_id, minute, kind, role, other_id, line) VALUES (?1, ?2, ?3, 'person', ?4, ?5)",
-                        exportID, minute + chat.offset, event.change.rawValue, actor, event.line)
+                        """
+                        INSERT INTO owner_event(export_id, minute, kind, role, other_id, named, line)
+                        VALUES (?1, ?2, ?3, 'person', ?4, ?5, ?6)
+                        """, exportID, minute + chat.offset, event.change.rawValue, actor,
+                        named.map(String.init).joined(separator: ","), event.line)
                     continue
                 }
                 let participant = try people.participant(person)
@@ -349,10 +354,16 @@ struct SettlementPlanner {
             "SELECT id, first_minute, last_minute, clock_offset FROM export WHERE chat_id = ?1 AND owner_id IS NULL"
         ).map(chatID) { ($0.int(0), $0.optionalInt(1), $0.optionalInt(2), $0.int(3)) }
         for (exportID, first, last, offset) in unresolved {
-            let events = try db.statement("SELECT minute, kind, role, other_id, line FROM owner_event WHERE export_id = ?1")
-                .map(exportID) { ($0.int(0), $0.text(1), $0.text(2), $0.optionalInt(3), $0.optionalInt(4)) }
+            let events = try db.statement(
+                "SELECT minute, kind, role, other_id, line, named FROM owner_event WHERE export_id = ?1"
+            ).map(exportID) { row in
+                (
+                    row.int(0), row.text(1), row.text(2), row.optionalInt(3), row.optionalInt(4),
+                    Set(row.text(5).split(separator: ",").compactMap { Int($0) })
+                )
+            }
             var candidates: [Int: Int] = [:]
-            for (minute, kind, role, other, _) in events {
+            for (minute, kind, role, other, _, named) in events {
                 // The same event told by another export: the owner is its person (or its actor).
                 let sql =
                     role == "person"
@@ -365,11 +376,14 @@ struct SettlementPlanner {
                         AND minute BETWEEN ?4 - 1 AND ?4 + 1 AND participant_id = ?5 AND actor_id IS NOT NULL
                     """
                 let found = try db.statement(sql).map(chatID, exportID, kind, minute, other) { $0.int(0) }
-                for participant in Set(found) { candidates[participant, default: 0] += 1 }
+                for participant in Set(found).subtracting(named) { candidates[participant, default: 0] += 1 }
             }
-            guard let owner = candidates.max(by: { ($0.value, -$0.key) < ($1.value, -$1.key) })?.key else { continue }
+            // The one participant every "you" line points at; no guess when two fit as well.
+            let best = candidates.values.max() ?? 0
+            let owners = candidates.filter { $0.value == best }.map(\.key)
+            guard best > 0, owners.count == 1, let owner = owners.first else { continue }
             try db.run("UPDATE export SET owner_id = ?1 WHERE id = ?2", owner, exportID)
-            for (minute, kind, role, _, line) in events where role == "person" {
+            for (minute, kind, role, _, line, _) in events where role == "person" {
                 try db.run(
                     "INSERT INTO presence(chat_id, participant_id, minute, kind, export_id, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     chatID, owner, minute, kind, exportID, line)

@@ -87,6 +87,7 @@ enum StateSchema {
                     kind TEXT NOT NULL CHECK(kind IN ('joined', 'left')),
                     role TEXT NOT NULL CHECK(role IN ('person', 'actor')),
                     other_id INTEGER REFERENCES participant(id),
+                    named TEXT NOT NULL DEFAULT '',
                     line INTEGER
                 );
                 CREATE TABLE alert(
