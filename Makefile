@@ -14,9 +14,11 @@ DEMO_DIR    ?= demo
 
 # Build and test dependencies: the C libraries' -dev packages, pkg-config, and what the tests
 # drive for real (journald, systemd, systemd-analyze).
-DEB_PACKAGES := libpcre2-dev libsystemd-dev pkg-config systemd util-linux procps dpkg-dev python3
+DEB_PACKAGES := libpcre2-dev libsystemd-dev libsqlite3-dev pkg-config systemd util-linux procps dpkg-dev python3
+# Only the tests need these: a real headless browser renders `leakwatch report --format html`.
+TEST_DEB_PACKAGES := chromium
 
-.PHONY: all deps build run scan-samples test quality lint clean
+.PHONY: all deps test-deps build run scan-samples test quality lint clean
 
 all: build
 
@@ -30,6 +32,9 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+test-deps: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 
 build: deps
 	$(SWIFT) build -c $(CONFIG)
@@ -54,7 +59,7 @@ scan-samples: build
 	$(LEAKWATCH) scan --rules rules --key $(DEMO_DIR)/fingerprint.key samples; status=$$?; \
 	  echo "(scan exit status $$status: 0 no alerts, 1 alerts found, 2 error)"; [ $$status -le 1 ]
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

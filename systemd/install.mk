@@ -54,7 +54,7 @@ install: $(if $(filter $(LW_RELEASE_BIN),$(INSTALL_BIN)),release-build)
 	  "$(DESTDIR)$(TMPFILESDIR)" "$(DESTDIR)$(CATALOGDIR)" \
 	  "$(DESTDIR)$(SYSCONFDIR)/leakwatch" "$(DESTDIR)$(SYSCONFDIR)/leakwatch/rules.d"
 	$(LW_INSTALL) -m 0755 "$(INSTALL_BIN)" "$(DESTDIR)$(BINDIR)/leakwatch"
-	$(LW_INSTALL) -m 0644 rules/*.yml rules/*.model "$(DESTDIR)$(DATADIR)/leakwatch/rules/"
+	$(LW_INSTALL) -m 0644 rules/*.yml rules/*.model rules/*.phrases "$(DESTDIR)$(DATADIR)/leakwatch/rules/"
 	$(LW_SUBST) $(LW_SYSTEMD_DIR)/leakwatch.service > "$(DESTDIR)$(UNITDIR)/leakwatch.service"
 	chmod 0644 "$(DESTDIR)$(UNITDIR)/leakwatch.service"
 	$(LW_SUBST) $(LW_SYSTEMD_DIR)/leakwatch.sysusers > "$(DESTDIR)$(SYSUSERSDIR)/leakwatch.conf"

@@ -14,7 +14,8 @@
 public struct MessageContent: Sendable, Hashable {
     /// FNV-1a 64 of the kind token and the normalised text.
     public var hash: UInt64
-    /// Bytes of normalised text (the kind token not counted).
+    /// Letters and digits in the normalised text: ASCII ones, and characters of two- and three-byte
+    /// UTF-8 sequences (other scripts); emoji, punctuation and spaces do not count.
     public var textLength: Int
     /// The kind token: `text`, `media`, `deleted`, `location`, `contact`, `poll`, `system`.
     public var token: Token
@@ -23,9 +24,9 @@ public struct MessageContent: Sendable, Hashable {
         case text = 1, media, deleted, location, contact, poll, system
     }
 
-    /// Messages whose normalised text is at least this long (and that are plain text or a
-    /// caption) are distinctive enough to anchor an alignment: `ok` and `👍` never are.
-    public static let distinctiveLength = 12
+    /// Messages with at least this many letters and digits (and that are plain text or a caption)
+    /// are distinctive enough to anchor an alignment: `ok` and `👍👍👍` never are.
+    public static let distinctiveLength = 10
 
     public init(hash: UInt64, textLength: Int, token: Token) {
         self.hash = hash
@@ -68,6 +69,7 @@ public struct MessageContent: Sendable, Hashable {
         var text = text
         return text.withUTF8 { bytes in
             var length = 0
+            var started = false
             var pendingSpace = false
             var index = 0
             let count = bytes.count
@@ -75,17 +77,17 @@ public struct MessageContent: Sendable, Hashable {
                 let byte = bytes[index]
                 if byte < 0x80 {
                     if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0B || byte == 0x0C {
-                        pendingSpace = length > 0
+                        pendingSpace = started
                         index += 1
                         continue
                     }
                     if pendingSpace {
                         hasher.add(0x20)
-                        length += 1
                         pendingSpace = false
                     }
                     hasher.add(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
-                    length += 1
+                    started = true
+                    if (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || (byte >= 0x30 && byte <= 0x39) { length += 1 }
                     index += 1
                     continue
                 }
@@ -97,7 +99,7 @@ public struct MessageContent: Sendable, Hashable {
                         continue
                     }
                     if next == 0xA0 {  // no-break space
-                        pendingSpace = length > 0
+                        pendingSpace = started
                         index += 2
                         continue
                     }
@@ -111,7 +113,7 @@ public struct MessageContent: Sendable, Hashable {
                             index += 3
                             continue
                         case 0x80...0x8A, 0xA8, 0xA9, 0xAF:  // en/em spaces, line/paragraph separators, NNBSP
-                            pendingSpace = length > 0
+                            pendingSpace = started
                             index += 3
                             continue
                         default: break
@@ -127,11 +129,11 @@ public struct MessageContent: Sendable, Hashable {
                 }
                 if pendingSpace {
                     hasher.add(0x20)
-                    length += 1
                     pendingSpace = false
                 }
                 hasher.add(byte)
-                length += 1
+                started = true
+                if byte >= 0xC2 && byte < 0xF0 { length += 1 }  // a letter of another script, most likely
                 index += 1
             }
             return length
