@@ -54,6 +54,21 @@ public enum FourPhoneChat {
     public enum Phone: String, CaseIterable, Sendable {
         case dave, priya, tom, kate
 
+        /// The phone whose export has this file name (a path is fine).
+        public init?(fileName: String) {
+            let name = fileName.split(separator: "/").last.map(String.init) ?? fileName
+            guard let phone = Phone.allCases.first(where: { $0.fileName == name }) else { return nil }
+            self = phone
+        }
+
+        /// Minutes to add to this phone's times to get the group's clock (Tom's is an hour behind).
+        public var clockOffset: Int { self == .tom ? 60 : 0 }
+
+        /// The person this phone calls `name`.
+        public func person(named name: String) -> Person? {
+            FourPhoneChat.everyone.first { $0.written(on: self) == name }
+        }
+
         var owner: Person {
             switch self {
             case .dave: FourPhoneChat.dave
@@ -106,6 +121,8 @@ public enum FourPhoneChat {
         public let exposure: Set<String>
         /// Replies, in order: (person, kind).
         public let responses: [(Person, String)]
+        /// When it was sent on the group's clock (UK time), to the minute: `2024-01-13T10:02`.
+        public let sentAt: String
     }
 
     // MARK: - The chat
@@ -139,26 +156,26 @@ public enum FourPhoneChat {
         Leak(
             rule: "crime-scene-media.image-attachment", text: "this is the kitchen", sender: tom,
             phones: [.dave, .priya, .tom], exposure: ["dave", "priya", "tom", "sam", "mo", "jess"],
-            responses: [(sam, "endorsement"), (mo, "endorsement"), (priya, "challenge"), (dave, "neither")]),
+            responses: [(sam, "endorsement"), (mo, "endorsement"), (priya, "challenge"), (dave, "neither")], sentAt: "2024-01-13T10:02"),
         Leak(
             rule: "conduct.sexist-generalisation", text: "women shouldn't be allowed", sender: sam,
             phones: [.dave, .priya, .tom], exposure: ["dave", "priya", "tom", "sam", "mo", "jess", "lee"],
-            responses: [(mo, "endorsement"), (lee, "endorsement"), (jess, "challenge")]),
+            responses: [(mo, "endorsement"), (lee, "endorsement"), (jess, "challenge")], sentAt: "2024-01-15T13:20"),
         Leak(
             rule: "location.uk-postcode", text: "Victim lives at", sender: priya,
-            phones: [.dave, .priya, .tom], exposure: ["dave", "priya", "tom", "sam", "jess", "lee"], responses: []),
+            phones: [.dave, .priya, .tom], exposure: ["dave", "priya", "tom", "sam", "jess", "lee"], responses: [], sentAt: "2024-01-17T11:00"),
         Leak(
             rule: "case-reference.crime-reference", text: "Crime ref for the burglary", sender: dave,
             phones: [.dave, .priya, .tom, .kate], exposure: ["dave", "priya", "tom", "sam", "jess", "lee", "kate"],
-            responses: []),
+            responses: [], sentAt: "2024-01-20T09:15"),
         Leak(
             rule: "crime-scene-media.image-attachment", text: "that's the DB", sender: lee,
             phones: [.dave, .priya, .tom, .kate], exposure: ["dave", "priya", "tom", "sam", "jess", "lee", "kate"],
-            responses: [(tom, "endorsement"), (kate, "challenge"), (sam, "endorsement")]),
+            responses: [(tom, "endorsement"), (kate, "challenge"), (sam, "endorsement")], sentAt: "2024-01-21T10:02"),
         Leak(
             rule: "conduct.victim-mockery", text: "the jumper made a right mess", sender: tom,
             phones: [.dave, .priya, .tom, .kate], exposure: ["dave", "priya", "tom", "sam", "lee", "kate"],
-            responses: [(sam, "endorsement"), (kate, "challenge"), (lee, "endorsement")]),
+            responses: [(sam, "endorsement"), (kate, "challenge"), (lee, "endorsement")], sentAt: "2024-01-22T22:40"),
     ]
 
     /// The forwarded joke both chats carry (a conduct leak in each).
