@@ -95,8 +95,10 @@ public enum Daemon {
             configuration: configuration, paths: paths, rules: store, spool: spool, ledger: ledger,
             journal: configuration.journal ? JournalAlertSink(availability: events.availability) : nil, events: events,
             status: status, fingerprintKey: fingerprintKey)
-        processor.crashPoint = ProcessInfo.processInfo.environment["LEAKWATCH_TEST_CRASH_AT"].flatMap(
-            ExportProcessor.CrashPoint.init(rawValue:))
+        if let (point, countdown) = ExportProcessor.crashHook(ProcessInfo.processInfo.environment["LEAKWATCH_TEST_CRASH_AT"]) {
+            processor.crashPoint = point
+            processor.crashAt = countdown
+        }
         let ingest = IngestService(
             processor: processor, queue: queue, watcher: watcher, workers: configuration.workers, status: status,
             events: events)

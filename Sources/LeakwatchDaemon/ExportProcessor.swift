@@ -4,6 +4,7 @@ import LeakwatchCore
 import LeakwatchOutputs
 import LeakwatchScan
 import LeakwatchState
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -42,6 +43,23 @@ public struct ExportProcessor: Sendable {
     public let fingerprintKey: [UInt8]
     /// Test hook: where to die with SIGKILL, to prove crash safety (`LEAKWATCH_TEST_CRASH_AT`).
     public var crashPoint: CrashPoint?
+    /// Test hook: die at the crash point's n-th passage (`LEAKWATCH_TEST_CRASH_AT=after-spool@2`).
+    public var crashAt: CrashCountdown?
+
+    /// Counts passages through the crash point (shared by every worker).
+    public final class CrashCountdown: Sendable {
+        let remaining: Atomic<Int>
+        public init(_ passage: Int) { remaining = Atomic(max(1, passage)) }
+        func isDue() -> Bool { remaining.subtract(1, ordering: .relaxed).newValue == 0 }
+    }
+
+    /// Parses `LEAKWATCH_TEST_CRASH_AT`: `point` or `point@n`.
+    public static func crashHook(_ text: String?) -> (CrashPoint, CrashCountdown)? {
+        guard let text else { return nil }
+        let parts = text.split(separator: "@", maxSplits: 1)
+        guard let point = parts.first.flatMap({ CrashPoint(rawValue: String($0)) }) else { return nil }
+        return (point, CrashCountdown(parts.count > 1 ? Int(parts[1]) ?? 1 : 1))
+    }
 
     /// Points in the processing of a file where the exactly-once tests kill the daemon.
     public enum CrashPoint: String, Sendable, CaseIterable {
@@ -56,7 +74,7 @@ public struct ExportProcessor: Sendable {
     }
 
     private func crash(at point: CrashPoint) {
-        if crashPoint == point { kill(getpid(), SIGKILL) }
+        if crashPoint == point, crashAt?.isDue() ?? true { kill(getpid(), SIGKILL) }
     }
 
     /// Whether a drop-directory name is ignored: hidden files and names of files still being

@@ -26,7 +26,7 @@ import Testing
             })
     }
 
-    @Test(arguments: ["mid-scan", "before-spool", "after-spool", "after-journal"])
+    @Test(arguments: ["mid-scan", "before-spool", "after-spool", "after-state", "after-journal"])
     func killedAtAnyPointTheSpoolHoldsEveryAlertExactlyOnce(crashPoint: String) throws {
         let daemon = try DaemonHarness()
         let samples = ["whatsapp-android-shift.txt", "whatsapp-ios-briefing.txt"]
