@@ -101,7 +101,8 @@ let package = Package(
         .testTarget(
             name: "LeakwatchDaemonTests",
             dependencies: [
-                "LeakwatchDaemon", "LeakwatchOutputs", "LeakwatchCore", "LeakwatchScan", "Systemd", "LeakwatchTestSupport",
+                "LeakwatchDaemon", "LeakwatchOutputs", "LeakwatchCore", "LeakwatchScan", "Systemd",
+                "LeakwatchTestSupport",
             ]
         ),
         .testTarget(name: "ServiceTests", dependencies: [], exclude: ["harness.sh"]),

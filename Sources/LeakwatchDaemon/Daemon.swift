@@ -72,7 +72,8 @@ public enum Daemon {
         let ledger = StateLedger(database: database, spool: spool)
         let imported = try ledger.importSpoolIfNeeded()
         if imported > 0 {
-            events.log(DaemonEvent(.started, "state database: \(imported) ids already in the spool counted as delivered"))
+            events.log(
+                DaemonEvent(.started, "state database: \(imported) ids already in the spool counted as delivered"))
         }
         try ledger.settlePendingBatches()
 
@@ -95,7 +96,9 @@ public enum Daemon {
             configuration: configuration, paths: paths, rules: store, spool: spool, ledger: ledger,
             journal: configuration.journal ? JournalAlertSink(availability: events.availability) : nil, events: events,
             status: status, fingerprintKey: fingerprintKey)
-        if let (point, countdown) = ExportProcessor.crashHook(ProcessInfo.processInfo.environment["LEAKWATCH_TEST_CRASH_AT"]) {
+        if let (point, countdown) = ExportProcessor.crashHook(
+            ProcessInfo.processInfo.environment["LEAKWATCH_TEST_CRASH_AT"])
+        {
             processor.crashPoint = point
             processor.crashAt = countdown
         }

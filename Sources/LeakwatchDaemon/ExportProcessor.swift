@@ -201,7 +201,8 @@ public struct ExportProcessor: Sendable {
             var outcome: LedgerOutcome
             repeat {
                 let watch = try ledger.watch()
-                switch scan(fd: fd, size: Int(info.st_size), workPath: workPath, reportedPath: reportedPath,
+                switch scan(
+                    fd: fd, size: Int(info.st_size), workPath: workPath, reportedPath: reportedPath,
                     workName: workName, scanner: scanner, scratch: scratch, detectedAt: detectedAt, watch: watch)
                 {
                 case .failure(let failure):

@@ -66,7 +66,8 @@ extension ChatReport {
         out += "</table>\n<table class=\"by-sender\"><caption>Alerts by sender</caption>"
         out += "<tr><th>Sender</th><th>Alerts</th></tr>"
         for (name, count) in bySender {
-            out += "<tr data-sender=\"\(Self.escape(name))\"><td>\(Self.escape(name))</td><td class=\"n\">\(count)</td></tr>"
+            out +=
+                "<tr data-sender=\"\(Self.escape(name))\"><td>\(Self.escape(name))</td><td class=\"n\">\(count)</td></tr>"
         }
         out += "</table></div>\n</section>\n"
 
@@ -80,7 +81,8 @@ extension ChatReport {
                 + "\(Self.escape(alert.rule.title))</h4>\n"
             out += "<p class=\"excerpt\"><span class=\"sender\">\(Self.escape(entry.sender))</span>: "
             out += "\(Self.escape(alert.match.excerpt))</p>\n<dl class=\"facts\">"
-            out += "<dt>Rule</dt><dd><code>\(Self.escape(alert.rule.id))</code> (\(Self.escape(alert.rule.category)))</dd>"
+            out +=
+                "<dt>Rule</dt><dd><code>\(Self.escape(alert.rule.id))</code> (\(Self.escape(alert.rule.category)))</dd>"
             out +=
                 "<dt>First seen</dt><dd><code>\(Self.escape(alert.source.path + (alert.message.line.map { ":\($0)" } ?? "")))</code>, alert <code>\(alert.id)</code></dd>"
             if let key = alert.message.key { out += "<dt>Message key</dt><dd><code>\(key)</code></dd>" }

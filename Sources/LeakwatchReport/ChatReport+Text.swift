@@ -42,7 +42,8 @@ extension ChatReport {
         for entry in entries {
             let alert = entry.alert
             out.append(
-                "  \(entry.time)  \(alert.rule.severity.uppercased())  \(alert.rule.id)  \(entry.sender): \(alert.match.excerpt)")
+                "  \(entry.time)  \(alert.rule.severity.uppercased())  \(alert.rule.id)  \(entry.sender): \(alert.match.excerpt)"
+            )
             out.append(
                 "      first seen: \(alert.source.path)\(alert.message.line.map { ":\($0)" } ?? "")  alert \(alert.id)")
             out.append("      exposure (\(entry.exposure.count)): \(entry.exposure.joined(separator: ", "))")

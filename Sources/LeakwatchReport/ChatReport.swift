@@ -106,7 +106,9 @@ public struct ChatReport: Sendable {
 
 extension ChatReport {
     /// The chats the database knows, with their names and number of exports and alerts.
-    public static func chats(in database: StateDatabase) throws(LeakwatchError) -> [(id: Int, name: String, exports: Int, alerts: Int)] {
+    public static func chats(in database: StateDatabase) throws(LeakwatchError) -> [(
+        id: Int, name: String, exports: Int, alerts: Int
+    )] {
         try database.read { db in
             try db.statement(
                 """
@@ -165,7 +167,8 @@ private struct Loader {
             chatID
         ) { row in
             PresenceEvidence(
-                participant: row.int(0), minute: row.int(1), kind: PresenceEvidence.Kind(rawValue: row.text(2)) ?? .wrote)
+                participant: row.int(0), minute: row.int(1),
+                kind: PresenceEvidence.Kind(rawValue: row.text(2)) ?? .wrote)
         }
         var entries: [ChatReport.Entry] = []
         let alerts = try db.statement(
@@ -176,19 +179,23 @@ private struct Loader {
             let aliases = try aliasMap(exportID: exportID)
             let responses = (alert.responses ?? []).map { response in
                 ChatReport.Response(
-                    name: response.sender.flatMap { aliases[$0] }.flatMap { name[$0] } ?? response.sender ?? "(unknown)",
+                    name: response.sender.flatMap { aliases[$0] }.flatMap { name[$0] } ?? response.sender
+                        ?? "(unknown)",
                     kind: response.kind, line: response.line)
             }
             let sightings = try db.statement(
                 "SELECT export_id, line, sender FROM sighting WHERE alert_id = ?1 ORDER BY export_id, line"
             ).map(id) {
-                ChatReport.Sighting(path: exportPath[$0.int(0)] ?? "?", line: $0.optionalInt(1), sender: $0.optionalText(2))
+                ChatReport.Sighting(
+                    path: exportPath[$0.int(0)] ?? "?", line: $0.optionalInt(1), sender: $0.optionalText(2))
             }
             entries.append(
                 ChatReport.Entry(
                     alert: alert, time: ChatReport.time(minute) ?? alert.message.sent,
                     sender: sender.flatMap { name[$0] } ?? alert.message.sender ?? "(system)",
-                    exposure: minute.map { Presence.present(at: $0, evidence: evidence).compactMap { name[$0] }.sorted() }
+                    exposure: minute.map {
+                        Presence.present(at: $0, evidence: evidence).compactMap { name[$0] }.sorted()
+                    }
                         ?? [],
                     responses: responses, sightings: sightings))
         }
@@ -216,8 +223,12 @@ private struct Loader {
         let firstExport = exports.first?.export.path ?? ""
         return ChatReport(
             chatID: chatID,
-            names: Array(Set(exports.compactMap(\.chatName) + [try db.scalarText("SELECT name FROM chat WHERE id = ?1", chatID)].compactMap(\.self)))
-                .sorted(),
+            names: Array(
+                Set(
+                    exports.compactMap(\.chatName)
+                        + [try db.scalarText("SELECT name FROM chat WHERE id = ?1", chatID)].compactMap(\.self))
+            )
+            .sorted(),
             exports: exports.map(\.export), participants: participants, entries: entries,
             membership: order.compactMap { membership[$0] }, clockSource: firstExport)
     }

@@ -68,7 +68,8 @@ struct SettlementPlanner {
             for alert in alerts { try keepUnkeyed(alert, exportID: exportID) }
             return
         }
-        let chat = try assignChat(transcript: transcript, summary: summary, exportIndex: exportIndex, span: first...last)
+        let chat = try assignChat(
+            transcript: transcript, summary: summary, exportIndex: exportIndex, span: first...last)
         let exportID = try exportRow(index: exportIndex, summary: summary, chat: chat, transcript: transcript)
         var people = PeopleMap(db: db, chatID: chat.id, exportID: exportID, known: chat.senders)
         try learn(transcript: transcript, chat: chat, exportID: exportID, people: &people)
@@ -124,7 +125,8 @@ struct SettlementPlanner {
                 "SELECT json FROM alert WHERE chat_id = ?1 AND message_key = ?2 AND export_id != ?3 ORDER BY seq"
             ).map(chat.id, key, exportID) { $0.text(0) }
             for json in stored {
-                try sight(try Self.decodeAlert(json), facts: facts, exportID: exportID, summary: summary, people: people)
+                try sight(
+                    try Self.decodeAlert(json), facts: facts, exportID: exportID, summary: summary, people: people)
             }
         }
     }
@@ -135,7 +137,8 @@ struct SettlementPlanner {
             $0.text(0)
         }
         for json in alerts { batch.alerts.append(try Self.decodeAlert(json)) }
-        let sightings = try db.statement("SELECT json FROM sighting WHERE export_id = ?1 ORDER BY rowid").map(exportID) {
+        let sightings = try db.statement("SELECT json FROM sighting WHERE export_id = ?1 ORDER BY rowid").map(exportID)
+        {
             $0.text(0)
         }
         for json in sightings { batch.records.append(try Self.decodeRecord(json)) }
@@ -143,7 +146,9 @@ struct SettlementPlanner {
 
     /// An alert with no key (no chat layout, no resolved time): kept once by its id.
     private mutating func keepUnkeyed(_ alert: Alert, exportID: Int) throws {
-        if let stored = try db.statement("SELECT json FROM alert WHERE id = ?1").first(alert.id, transform: { $0.text(0) }) {
+        if let stored = try db.statement("SELECT json FROM alert WHERE id = ?1").first(
+            alert.id, transform: { $0.text(0) })
+        {
             batch.alerts.append(try Self.decodeAlert(stored))
             return
         }
@@ -238,8 +243,10 @@ struct SettlementPlanner {
     /// A scan's watch must cover every alert of the chat: an alert added by another export since
     /// the scan began may be in this export too, unseen.
     private func checkWatch(chatID: Int) throws {
-        let newer = try db.statement("SELECT content FROM alert WHERE chat_id = ?1 AND seq > ?2 AND content IS NOT NULL")
-            .map(chatID, watch.sequence) { $0.uint64(0) }
+        let newer = try db.statement(
+            "SELECT content FROM alert WHERE chat_id = ?1 AND seq > ?2 AND content IS NOT NULL"
+        )
+        .map(chatID, watch.sequence) { $0.uint64(0) }
         if newer.contains(where: { !watch.hashes.contains($0) }) { throw StaleWatch() }
     }
 
@@ -266,7 +273,9 @@ struct SettlementPlanner {
     // MARK: - What an export teaches
 
     /// Writes the export's names, anchors, samples, first and last messages, joins and leaves.
-    private func learn(transcript: ExportTranscript, chat: ChatAssignment, exportID: Int, people: inout PeopleMap) throws {
+    private func learn(transcript: ExportTranscript, chat: ChatAssignment, exportID: Int, people: inout PeopleMap)
+        throws
+    {
         // Senders the alignment did not place: by a few of their messages, then by name.
         for sender in transcript.senders where people.known[sender.name] == nil {
             var votes: [Int: Int] = [:]

@@ -41,7 +41,8 @@ public struct StateCheck: Sendable {
             let pending = Set(try db.statement("SELECT id FROM batch_line").map { $0.text(0) })
             if !pending.isEmpty {
                 check.notes.append(
-                    "\(pending.count) ids are in a batch a crash left unsettled: the daemon settles them at its next start")
+                    "\(pending.count) ids are in a batch a crash left unsettled: the daemon settles them at its next start"
+                )
             }
             guard !spoolFiles.isEmpty else { return }
             let inSpool = SpoolTail.allIDs(in: spoolFiles)

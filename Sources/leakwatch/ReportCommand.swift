@@ -26,7 +26,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "text for a terminal, html for one self-contained page.")
     var format: ReportFormat = .text
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "FILE"))
+    @Option(
+        name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "FILE"))
     var output: String?
 
     enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
@@ -39,7 +40,9 @@ struct ReportCommand: ParsableCommand {
             let known = try ChatReport.chats(in: database)
             if list {
                 for chat in known {
-                    Terminal.write("\(chat.id)\t\(chat.name.isEmpty ? "(no name)" : chat.name)\t\(chat.exports) exports\t\(chat.alerts) alerts")
+                    Terminal.write(
+                        "\(chat.id)\t\(chat.name.isEmpty ? "(no name)" : chat.name)\t\(chat.exports) exports\t\(chat.alerts) alerts"
+                    )
                 }
                 return
             }

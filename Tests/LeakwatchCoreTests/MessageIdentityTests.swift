@@ -12,19 +12,32 @@ struct MessageIdentityTests {
 
     /// Pairs of messages that every export of a chat writes differently and that are the same message.
     static let sameMessage: [(String, Message, Message)] = [
-        ("media placeholders", message("", kind: .attachment, attachments: ["<Media omitted>"]),
-         message("", kind: .attachment, attachments: ["image omitted"])),
-        ("attached files", message("", kind: .attachment, attachments: ["IMG-20240113-WA0019.jpg"]),
-         message("", kind: .attachment, attachments: ["00000019-PHOTO-2024-01-13-10-02-33.jpg"])),
-        ("caption with a file", message("the kitchen", kind: .attachment, attachments: ["<Media omitted>"]),
-         message("the  kitchen", kind: .attachment, attachments: ["<attached: x.jpg>"])),
-        ("deleted, by you or by them", message("You deleted this message", kind: .deleted),
-         message("This message was deleted.", kind: .deleted)),
-        ("direction marks and isolates", message("\u{200E}ask \u{2068}@Anna\u{2069} about it"), message("ask @Anna about it")),
+        (
+            "media placeholders", message("", kind: .attachment, attachments: ["<Media omitted>"]),
+            message("", kind: .attachment, attachments: ["image omitted"])
+        ),
+        (
+            "attached files", message("", kind: .attachment, attachments: ["IMG-20240113-WA0019.jpg"]),
+            message("", kind: .attachment, attachments: ["00000019-PHOTO-2024-01-13-10-02-33.jpg"])
+        ),
+        (
+            "caption with a file", message("the kitchen", kind: .attachment, attachments: ["<Media omitted>"]),
+            message("the  kitchen", kind: .attachment, attachments: ["<attached: x.jpg>"])
+        ),
+        (
+            "deleted, by you or by them", message("You deleted this message", kind: .deleted),
+            message("This message was deleted.", kind: .deleted)
+        ),
+        (
+            "direction marks and isolates", message("\u{200E}ask \u{2068}@Anna\u{2069} about it"),
+            message("ask @Anna about it")
+        ),
         ("no-break and doubled spaces, line ends", message("call\u{00A0}back  at\r\n6"), message("call back at\n6")),
         ("ASCII case", message("CRN 12/34567/21"), message("crn 12/34567/21")),
-        ("locations", message("Location: https://maps.google.com/?q=53.8,-1.5", kind: .location),
-         message("location: https://maps.google.com/?q=53.8,-1.5", kind: .location)),
+        (
+            "locations", message("Location: https://maps.google.com/?q=53.8,-1.5", kind: .location),
+            message("location: https://maps.google.com/?q=53.8,-1.5", kind: .location)
+        ),
     ]
 
     @Test(arguments: sameMessage.map { ($0.0, $0.1, $0.2) })
@@ -60,8 +73,10 @@ struct MessageIdentityTests {
 
     static let membershipLines: [(String, MembershipEvent.Change, [String], String?)] = [
         ("Dave added Sam and Lee", .joined, ["Sam", "Lee"], "Dave"),
-        ("Dave added Priya P, you, Sammy, Mo Ahmed and +44 7700 900789", .joined,
-         ["Priya P", ExportOwner.name, "Sammy", "Mo Ahmed", "+44 7700 900789"], "Dave"),
+        (
+            "Dave added Priya P, you, Sammy, Mo Ahmed and +44 7700 900789", .joined,
+            ["Priya P", ExportOwner.name, "Sammy", "Mo Ahmed", "+44 7700 900789"], "Dave"
+        ),
         ("You added Kate Wilson", .joined, ["Kate Wilson"], ExportOwner.name),
         ("Dave Smith added you", .joined, [ExportOwner.name], "Dave Smith"),
         ("Sam joined using this group's invite link", .joined, ["Sam"], nil),
@@ -76,21 +91,26 @@ struct MessageIdentityTests {
     func membershipChangesAreReadFromSystemLines(
         _ text: String, _ change: MembershipEvent.Change, _ people: [String], _ actor: String?
     ) throws {
-        let line = Message(line: 7, sent: "", timestamp: LocalTimestamp(year: 2024, month: 1, day: 12, hour: 9, minute: 0),
+        let line = Message(
+            line: 7, sent: "", timestamp: LocalTimestamp(year: 2024, month: 1, day: 12, hour: 9, minute: 0),
             sender: nil, text: text, kind: .system)
         let event = try #require(MembershipEventReader.event(in: line, index: 3))
         #expect(event.change == change)
         #expect(event.people == people)
         #expect(event.actor == actor)
         #expect(event.line == 7)
-        #expect(event.minute == MessageFacts.minute(of: LocalTimestamp(year: 2024, month: 1, day: 12, hour: 9, minute: 0)))
+        #expect(
+            event.minute == MessageFacts.minute(of: LocalTimestamp(year: 2024, month: 1, day: 12, hour: 9, minute: 0)))
     }
 
     @Test func otherSystemLinesAreNoMembershipChange() {
-        for text in ["Messages and calls are end-to-end encrypted.", "Dave changed the subject to “Nights”",
-            "Your security code with Sam changed."]
-        {
-            #expect(MembershipEventReader.event(in: Message(sent: "", sender: nil, text: text, kind: .system), index: 0) == nil)
+        for text in [
+            "Messages and calls are end-to-end encrypted.", "Dave changed the subject to “Nights”",
+            "Your security code with Sam changed.",
+        ] {
+            #expect(
+                MembershipEventReader.event(in: Message(sent: "", sender: nil, text: text, kind: .system), index: 0)
+                    == nil)
         }
     }
 
@@ -98,17 +118,28 @@ struct MessageIdentityTests {
     static let presenceCases: [(String, [PresenceEvidence], Int, [Int])] = [
         ("joined before", [.init(participant: 1, minute: 10, kind: .joined)], 20, [1]),
         ("joined after", [.init(participant: 1, minute: 30, kind: .joined)], 20, []),
-        ("left before", [.init(participant: 1, minute: 0, kind: .wrote), .init(participant: 1, minute: 10, kind: .left)], 20, []),
+        (
+            "left before",
+            [.init(participant: 1, minute: 0, kind: .wrote), .init(participant: 1, minute: 10, kind: .left)], 20, []
+        ),
         ("left after: there before", [.init(participant: 1, minute: 30, kind: .left)], 20, [1]),
         ("wrote later, no join seen", [.init(participant: 1, minute: 30, kind: .wrote)], 20, [1]),
-        ("left then wrote again", [.init(participant: 1, minute: 5, kind: .left), .init(participant: 1, minute: 15, kind: .wrote)], 20, [1]),
+        (
+            "left then wrote again",
+            [.init(participant: 1, minute: 5, kind: .left), .init(participant: 1, minute: 15, kind: .wrote)], 20, [1]
+        ),
         ("same minute as leaving", [.init(participant: 1, minute: 20, kind: .left)], 20, [1]),
         ("own export starts later", [.init(participant: 1, minute: 30, kind: .exported)], 20, []),
-        ("rejoined", [.init(participant: 1, minute: 5, kind: .left), .init(participant: 1, minute: 12, kind: .joined)], 20, [1]),
+        (
+            "rejoined",
+            [.init(participant: 1, minute: 5, kind: .left), .init(participant: 1, minute: 12, kind: .joined)], 20, [1]
+        ),
     ]
 
     @Test(arguments: presenceCases.map { ($0.0, $0.1, $0.2, $0.3) })
-    func presenceFollowsJoinsLeavesAndMessages(_ what: String, _ evidence: [PresenceEvidence], _ minute: Int, _ present: [Int]) {
+    func presenceFollowsJoinsLeavesAndMessages(
+        _ what: String, _ evidence: [PresenceEvidence], _ minute: Int, _ present: [Int]
+    ) {
         #expect(Presence.present(at: minute, evidence: evidence) == present, "\(what)")
     }
 
@@ -125,8 +156,14 @@ struct MessageIdentityTests {
     static func chatAnchors(_ transcript: ExportTranscript) -> (anchors: [ChatAnchor], senders: [String: Int]) {
         var senders: [String: Int] = [:]
         let anchors = transcript.anchors.map { facts -> ChatAnchor in
-            let id = facts.sender.map { name in senders[name] ?? { senders[name] = senders.count; return senders.count - 1 }() }
-            return ChatAnchor(minute: facts.minute!, content: facts.content.hash, ordinal: facts.ordinal, participant: id)
+            let id = facts.sender.map { name in
+                senders[name]
+                    ?? {
+                        senders[name] = senders.count; return senders.count - 1
+                    }()
+            }
+            return ChatAnchor(
+                minute: facts.minute!, content: facts.content.hash, ordinal: facts.ordinal, participant: id)
         }
         return (anchors, senders)
     }
@@ -195,6 +232,48 @@ struct MessageIdentityTests {
         let transcript = builder.transcript
         #expect(transcript.anchorLevel > 0)
         #expect(transcript.anchors.count <= 40)
-        #expect(transcript.anchors.allSatisfy { ExportTranscript.isSampled($0.content.hash, level: transcript.anchorLevel) })
+        #expect(
+            transcript.anchors.allSatisfy { ExportTranscript.isSampled($0.content.hash, level: transcript.anchorLevel) }
+        )
     }
+}
+
+/// A streamed scan learns what a whole one does about the export's messages.
+struct StreamedTranscriptTests {
+    @Test(arguments: [200, 1500, 1 << 20])
+    func aStreamedScanKeepsTheSameTranscript(chunkBytes: Int) throws {
+        let build = RuleSet.build(layers: [
+            try FileManager.default.contentsOfDirectory(atPath: Self.rules).filter { !$0.hasSuffix(".md") }.map {
+                RuleFileSource(
+                    path: Self.rules + "/" + $0,
+                    text: try String(contentsOfFile: Self.rules + "/" + $0, encoding: .utf8))
+            }
+        ])
+        let ruleSet = try #require(build.ruleSet, "\(build.problems)")
+        let scanner = ExportScanner(ruleSet: ruleSet, fingerprintKey: Array(repeating: 3, count: 32))
+        let bytes = try FourPhoneChat.export(.tom)
+        let whole = scanner.scan(
+            bytes, path: "t.txt", fileName: "t.txt", scratch: try MatchScratch(), detectedAt: "",
+            watch: ContentWatch(hashes: [MessageContent(of: MessageIdentityTests.message("ok")).hash]))
+        var source = MemoryByteSource(bytes)
+        let streamed = StreamingExportScanner(scanner: scanner, chunkBytes: chunkBytes).scan(
+            &source, path: "t.txt", fileName: "t.txt", scratch: try MatchScratch(), detectedAt: "",
+            wholeFileLimit: .max,
+            watch: ContentWatch(hashes: [MessageContent(of: MessageIdentityTests.message("ok")).hash]))
+        let a = try #require(whole.transcripts.first)
+        let b = try #require(streamed.transcripts.first)
+        #expect(!a.alerted.isEmpty && !a.watched.isEmpty && !a.events.isEmpty && !a.responders.isEmpty)
+        #expect(a.messageCount == b.messageCount)
+        #expect(a.anchors == b.anchors)
+        #expect(a.events == b.events)
+        #expect(a.senders == b.senders)
+        #expect(a.watched == b.watched)
+        #expect(a.alerted == b.alerted)
+        #expect(a.responders == b.responders)
+        #expect(a.responses == b.responses)
+        #expect(whole.alerts.map(\.responses) == streamed.alerts.map(\.responses))
+    }
+
+    static let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("rules").path
 }

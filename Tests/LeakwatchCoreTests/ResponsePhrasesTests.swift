@@ -107,7 +107,10 @@ struct ResponsePhrasesTests {
             """
         let phrases = try String(contentsOfFile: Self.shippedPath, encoding: .utf8)
         let build = RuleSet.build(layers: [
-            [RuleFileSource(path: "r/test.yml", text: rules), RuleFileSource(path: "r/responses.phrases", text: phrases)]
+            [
+                RuleFileSource(path: "r/test.yml", text: rules),
+                RuleFileSource(path: "r/responses.phrases", text: phrases),
+            ]
         ])
         let ruleSet = try #require(build.ruleSet, "\(build.problems)")
         #expect(ruleSet.collectsResponses(try #require(ruleSet.rule(id: "test.shout"))))
@@ -115,7 +118,9 @@ struct ResponsePhrasesTests {
 
         // The replies of a streamed scan are the replies of a whole one.
         var lines = ["01/02/2024, 10:00 - Ann: SHOUT"]
-        lines += ["01/02/2024, 10:01 - Bob: lol", "01/02/2024, 10:02 - Ann: more", "01/02/2024, 10:03 - Cat: delete that"]
+        lines += [
+            "01/02/2024, 10:01 - Bob: lol", "01/02/2024, 10:02 - Ann: more", "01/02/2024, 10:03 - Cat: delete that",
+        ]
         lines += ["01/02/2024, 10:04 - Dan: ok", "01/02/2024, 10:05 - Eve: 😂", "01/02/2024, 10:06 - Fay: haha"]
         let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
         let scanner = ExportScanner(ruleSet: ruleSet, fingerprintKey: Array(repeating: 1, count: 32))
@@ -143,7 +148,10 @@ struct ResponsePhrasesTests {
             """
         let ruleSet = try #require(
             RuleSet.build(layers: [
-                [RuleFileSource(path: "r/a.yml", text: rule), RuleFileSource(path: "r/responses.phrases", text: phrases)]
+                [
+                    RuleFileSource(path: "r/a.yml", text: rule),
+                    RuleFileSource(path: "r/responses.phrases", text: phrases),
+                ]
             ]).ruleSet)
         let lines = [
             "01/02/2024, 10:00 - Ann: SCENE", "01/02/2024, 10:02 - Ann added Zed", "01/02/2024, 10:04 - Bob: lol",

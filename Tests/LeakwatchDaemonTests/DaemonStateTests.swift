@@ -40,7 +40,8 @@ import Testing
         let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("leakwatch-expected-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         guard (try? FourPhoneChat.write(to: directory)) != nil,
-            (try? Data(FourPhoneChat.otherChat()).write(to: directory.appendingPathComponent(FourPhoneChat.otherChatFileName)))
+            (try? Data(FourPhoneChat.otherChat()).write(
+                to: directory.appendingPathComponent(FourPhoneChat.otherChatFileName)))
                 != nil
         else { return ([], 0) }
         var all: [[String: Any]] = []
@@ -57,7 +58,8 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: leakwatchBinary)
         process.arguments =
-            ["scan", "--rules", repository.appendingPathComponent("rules").path, "--format", "json", "--key", key] + paths
+            ["scan", "--rules", repository.appendingPathComponent("rules").path, "--format", "json", "--key", key]
+            + paths
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -81,7 +83,8 @@ import Testing
         return try files.flatMap { file in
             let text = try String(contentsOfFile: daemon.spoolDirectory + "/" + file, encoding: .utf8)
             return try text.split(separator: "\n").map { line in
-                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+                try #require(
+                    try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
             }
         }
     }
@@ -96,10 +99,13 @@ import Testing
         #expect(sightings.count == expected.sightings, sourceLocation: sourceLocation)
         let ids = lines.compactMap { $0["id"] as? String }
         #expect(Set(ids).count == ids.count, "no line twice", sourceLocation: sourceLocation)
-        let pairs = sightings.map { "\($0["alert"] as? String ?? "")|\(($0["source"] as? [String: Any])?["path"] as? String ?? "")" }
+        let pairs = sightings.map {
+            "\($0["alert"] as? String ?? "")|\(($0["source"] as? [String: Any])?["path"] as? String ?? "")"
+        }
         #expect(Set(pairs).count == pairs.count, "one sighting per alert and export", sourceLocation: sourceLocation)
         let alertIDs = Set(alerts.compactMap { $0["id"] as? String })
-        #expect(sightings.allSatisfy { alertIDs.contains($0["alert"] as? String ?? "") }, sourceLocation: sourceLocation)
+        #expect(
+            sightings.allSatisfy { alertIDs.contains($0["alert"] as? String ?? "") }, sourceLocation: sourceLocation)
         let check = shell(
             "'\(leakwatchBinary)' state check --state-dir '\(daemon.state)' --spool-dir '\(daemon.spoolDirectory)'")
         #expect(check.status == 0, "\(check.output)", sourceLocation: sourceLocation)
@@ -124,7 +130,9 @@ import Testing
             return
         }
         let sightingIDs = Set(
-            try Self.spoolLines(daemon).filter { $0["kind"] as? String == "sighting" }.compactMap { $0["id"] as? String })
+            try Self.spoolLines(daemon).filter { $0["kind"] as? String == "sighting" }.compactMap {
+                $0["id"] as? String
+            })
         let match = ["MESSAGE_ID=1817afcb737e49ab91bda1192677dd47", "_PID=\(daemon.pid)"]
         #expect(eventually(timeout: .seconds(20)) { journald.entries(match).count >= sightingIDs.count })
         let entries = journald.entries(match)
@@ -158,7 +166,9 @@ import Testing
         #expect(eventually { daemon.contents(of: daemon.state + "/done").count == 1 })
         let first = try Self.spoolLines(daemon).compactMap { $0["id"] as? String }
         // Other exports push Dave's alerts out of every spool file.
-        for (index, sample) in ["whatsapp-android-shift.txt", "whatsapp-ios-briefing.txt", "notes-plain.txt"].enumerated() {
+        for (index, sample) in ["whatsapp-android-shift.txt", "whatsapp-ios-briefing.txt", "notes-plain.txt"]
+            .enumerated()
+        {
             try daemon.drop(sample: sample)
             #expect(eventually { daemon.contents(of: daemon.state + "/done").count == index + 2 })
         }

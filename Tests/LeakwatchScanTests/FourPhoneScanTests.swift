@@ -63,7 +63,9 @@ import Testing
             ["scan", "--rules", "rules", "--format", "json"] + key + extra + files.map { directory.path($0) })
     }
 
-    static let orders: [[Phone]] = [[.dave, .priya, .tom, .kate], [.kate, .tom, .dave, .priya], [.tom, .priya, .kate, .dave]]
+    static let orders: [[Phone]] = [
+        [.dave, .priya, .tom, .kate], [.kate, .tom, .dave, .priya], [.tom, .priya, .kate, .dave],
+    ]
 
     @Test(arguments: orders)
     func severalExportsOfOneChatGiveOneAlertPerLeak(order: [Phone]) throws {
@@ -87,7 +89,10 @@ import Testing
         #expect(sightings.count == separate.count - union.count)
         // A sighting names its alert, and every alert it names was printed (first) in this run.
         let ids = Set(alerts.compactMap { $0["id"] as? String })
-        #expect(sightings.allSatisfy { ids.contains($0["alert"] as? String ?? "") && $0["schema"] as? String == "leakwatch.record.v1" })
+        #expect(
+            sightings.allSatisfy {
+                ids.contains($0["alert"] as? String ?? "") && $0["schema"] as? String == "leakwatch.record.v1"
+            })
         // Every alert of the team's chat has a key, and exposure.
         for alert in alerts {
             let message = try #require(alert["message"] as? [String: Any])
@@ -96,7 +101,10 @@ import Testing
             #expect(alert.keys.contains("responses"))
         }
         // The unrelated chat's copy of the forwarded joke is its own alert.
-        let jokes = alerts.filter { ($0["match"] as? [String: Any])?["excerpt"] as? String ?? "" == "Forwarded: [REDACTED] to worry about 😂 #mondaymotivation" }
+        let jokes = alerts.filter {
+            ($0["match"] as? [String: Any])?["excerpt"] as? String ?? ""
+                == "Forwarded: [REDACTED] to worry about 😂 #mondaymotivation"
+        }
         #expect(jokes.count == 2)
     }
 
@@ -112,13 +120,15 @@ import Testing
         let list = try CommandLine.run(["report", "--state", state, "--list"])
         #expect(list.status == 0, "\(list.stderr)")
         #expect(list.lines.count == 2)
-        let team = try #require(list.lines.first { $0.contains("4 exports") }?.split(separator: "\t").first.map(String.init))
+        let team = try #require(
+            list.lines.first { $0.contains("4 exports") }?.split(separator: "\t").first.map(String.init))
 
         let text = try CommandLine.run(["report", "--state", state, "--chat", team])
         #expect(text.status == 0, "\(text.stderr)")
-        for heading in ["Exports", "Participants", "Alerts by category", "Alerts by sender", "Timeline", "Joins and leaves",
-            "Responses by participant"]
-        {
+        for heading in [
+            "Exports", "Participants", "Alerts by category", "Alerts by sender", "Timeline", "Joins and leaves",
+            "Responses by participant",
+        ] {
             #expect(text.lines.contains(heading), "\(heading)")
         }
         #expect(text.stdout.contains("Mo Ahmed left"))
@@ -152,12 +162,15 @@ import Testing
 
         // It prints: a PDF of several pages.
         let pdf = directory.path("report.pdf")
-        let printed = try Self.run(chromium, Self.chromiumFlags(directory) + ["--print-to-pdf=\(pdf)", "--no-pdf-header-footer", "file://\(page)"])
+        let printed = try Self.run(
+            chromium,
+            Self.chromiumFlags(directory) + ["--print-to-pdf=\(pdf)", "--no-pdf-header-footer", "file://\(page)"])
         #expect(printed.status == 0, "\(printed.error)")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: pdf))
         #expect(bytes.starts(with: Array("%PDF".utf8)))
-        #expect(String(decoding: bytes, as: UTF8.self).components(separatedBy: "/Type /Page\n").count > 2
-            || String(decoding: bytes, as: UTF8.self).components(separatedBy: "/Type /Page").count > 3)
+        #expect(
+            String(decoding: bytes, as: UTF8.self).components(separatedBy: "/Type /Page\n").count > 2
+                || String(decoding: bytes, as: UTF8.self).components(separatedBy: "/Type /Page").count > 3)
     }
 
     @Test func stateCheckIsCleanAfterAScanThatKeptState() throws {
@@ -213,6 +226,9 @@ import Testing
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outData, as: UTF8.self),
+            String(decoding: errData, as: UTF8.self)
+        )
     }
 }

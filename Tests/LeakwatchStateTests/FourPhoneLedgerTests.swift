@@ -115,7 +115,11 @@ import Testing
         #expect(report.exports.first { $0.path == Phone.tom.fileName }?.clockOffset == 60)
         // Exposure in the report is the union of every export: Kate's own alerts now see who left.
         for leak in FourPhoneChat.leaks {
-            let entry = try #require(report.entries.first { $0.alert.rule.id == leak.rule && $0.time.hasPrefix(leak.sentAt.replacingOccurrences(of: "T", with: " ")) })
+            let entry = try #require(
+                report.entries.first {
+                    $0.alert.rule.id == leak.rule
+                        && $0.time.hasPrefix(leak.sentAt.replacingOccurrences(of: "T", with: " "))
+                })
             let names = Set(entry.exposure)
             let expected = Set(FourPhoneChat.everyone.filter { leak.exposure.contains($0.id) }.map(\.name))
             #expect(names == expected, "\(leak.rule) at \(leak.sentAt)")
@@ -146,8 +150,10 @@ import Testing
         let run = try LedgerRun()
         _ = try run.settle(.dave)
         let directory = repository.appendingPathComponent("rules").path
-        let shipped = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasSuffix(".md") }.map {
-            RuleFileSource(path: directory + "/" + $0, text: try String(contentsOfFile: directory + "/" + $0, encoding: .utf8))
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasSuffix(".md") }.map
+        {
+            RuleFileSource(
+                path: directory + "/" + $0, text: try String(contentsOfFile: directory + "/" + $0, encoding: .utf8))
         }
         let ids = shippedRules.rules.filter { $0.definition.category == .crimeSceneMedia }.map(\.id)
         let disable = RuleFileSource(path: "admin/zz-disable.yml", text: "disable: [\(ids.joined(separator: ", "))]\n")

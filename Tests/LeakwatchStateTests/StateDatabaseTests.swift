@@ -35,8 +35,11 @@ import Testing
         #expect(mode == "wal")
         #expect(synchronous == 2, "FULL: every commit is on disk when it returns")
         #expect(foreignKeys == 1)
-        for table in ["chat", "export", "participant", "alias", "anchor", "presence", "alert", "sighting", "delivered"] {
-            let count = try database.read { try $0.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = ?1", table) }
+        for table in ["chat", "export", "participant", "alias", "anchor", "presence", "alert", "sighting", "delivered"]
+        {
+            let count = try database.read {
+                try $0.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = ?1", table)
+            }
             #expect(count == 1, "\(table)")
         }
         var info = stat()
@@ -106,7 +109,9 @@ import Testing
         let ledger = try ledgerWithSpool()
         #expect(try ledger.importSpoolIfNeeded() == 3)
         #expect(try ledger.importSpoolIfNeeded() == 0, "only once: the spool is never read at start again")
-        let delivered = try ledger.database.read { db in try db.statement("SELECT id FROM delivered ORDER BY id").map { $0.text(0) } }
+        let delivered = try ledger.database.read { db in
+            try db.statement("SELECT id FROM delivered ORDER BY id").map { $0.text(0) }
+        }
         #expect(delivered == ["a1", "a2", "a3"], "a torn line never counts as delivered")
     }
 
@@ -125,7 +130,9 @@ import Testing
         }
         try spool([Self.line("b1"), Self.line("b2")], torn: "{\"id\":\"b3\",\"sch")
         #expect(try ledger.settlePendingBatches() == 1)
-        let delivered = try ledger.database.read { db in try db.statement("SELECT id FROM delivered ORDER BY id").map { $0.text(0) } }
+        let delivered = try ledger.database.read { db in
+            try db.statement("SELECT id FROM delivered ORDER BY id").map { $0.text(0) }
+        }
         #expect(delivered == ["b1", "b2"], "\"old\" was before the batch; b3 never made it")
         #expect(try ledger.database.read { try $0.scalarInt("SELECT count(*) FROM batch") } == 0)
     }

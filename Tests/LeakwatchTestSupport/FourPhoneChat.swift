@@ -36,15 +36,18 @@ public enum FourPhoneChat {
         }
     }
 
-    public static let dave = Person(id: "dave", name: "Dave Smith", onPriya: "Dave", onTom: "Sarge", onKate: "Dave Smith")
+    public static let dave = Person(
+        id: "dave", name: "Dave Smith", onPriya: "Dave", onTom: "Sarge", onKate: "Dave Smith")
     public static let priya = Person(
         id: "priya", name: "Priya Patel", onPriya: "Priya Patel", onTom: "Priya P", onKate: "Priya")
-    public static let tom = Person(id: "tom", name: "Tom Hughes", onPriya: "Tommy H", onTom: "Tom Hughes", onKate: "Tom")
+    public static let tom = Person(
+        id: "tom", name: "Tom Hughes", onPriya: "Tommy H", onTom: "Tom Hughes", onKate: "Tom")
     public static let sam = Person(id: "sam", name: "Sam Jones", onPriya: "Sam J", onTom: "Sammy", onKate: "Sam")
     public static let mo = Person(id: "mo", name: "Mo Ahmed", onPriya: "Mo", onTom: "Mo Ahmed", onKate: "Mo")
     public static let lee = Person(
         id: "lee", name: "Lee Carter", onPriya: "+44 7700 900456", onTom: "Lee Carter", onKate: "Lee")
-    public static let kate = Person(id: "kate", name: "Kate Wilson", onPriya: "Kate W", onTom: "Kate", onKate: "Kate Wilson")
+    public static let kate = Person(
+        id: "kate", name: "Kate Wilson", onPriya: "Kate W", onTom: "Kate", onKate: "Kate Wilson")
     public static let jess = Person(
         id: "jess", name: "Jess Green", onPriya: "Jess", onTom: "+44 7700 900789", onKate: "Jess Green")
 
@@ -134,7 +137,8 @@ public enum FourPhoneChat {
     }()
 
     static func at(_ day: Int, _ hour: Int, _ minute: Int, _ second: Int = 0) -> Date {
-        calendar.date(from: DateComponents(year: 2024, month: 1, day: 12 + day, hour: hour, minute: minute, second: second))!
+        calendar.date(
+            from: DateComponents(year: 2024, month: 1, day: 12 + day, hour: hour, minute: minute, second: second))!
     }
 
     /// Who is in the group after the first `count` lines.
@@ -156,14 +160,16 @@ public enum FourPhoneChat {
         Leak(
             rule: "crime-scene-media.image-attachment", text: "this is the kitchen", sender: tom,
             phones: [.dave, .priya, .tom], exposure: ["dave", "priya", "tom", "sam", "mo", "jess"],
-            responses: [(sam, "endorsement"), (mo, "endorsement"), (priya, "challenge"), (dave, "neither")], sentAt: "2024-01-13T10:02"),
+            responses: [(sam, "endorsement"), (mo, "endorsement"), (priya, "challenge"), (dave, "neither")],
+            sentAt: "2024-01-13T10:02"),
         Leak(
             rule: "conduct.sexist-generalisation", text: "women shouldn't be allowed", sender: sam,
             phones: [.dave, .priya, .tom], exposure: ["dave", "priya", "tom", "sam", "mo", "jess", "lee"],
             responses: [(mo, "endorsement"), (lee, "endorsement"), (jess, "challenge")], sentAt: "2024-01-15T13:20"),
         Leak(
             rule: "location.uk-postcode", text: "Victim lives at", sender: priya,
-            phones: [.dave, .priya, .tom], exposure: ["dave", "priya", "tom", "sam", "jess", "lee"], responses: [], sentAt: "2024-01-17T11:00"),
+            phones: [.dave, .priya, .tom], exposure: ["dave", "priya", "tom", "sam", "jess", "lee"], responses: [],
+            sentAt: "2024-01-17T11:00"),
         Leak(
             rule: "case-reference.crime-reference", text: "Crime ref for the burglary", sender: dave,
             phones: [.dave, .priya, .tom, .kate], exposure: ["dave", "priya", "tom", "sam", "jess", "lee", "kate"],
@@ -185,9 +191,12 @@ public enum FourPhoneChat {
         var lines: [Line] = [
             Line(time: at(0, 9, 0, 5), event: .created(dave)),
             Line(time: at(0, 9, 0, 40), event: .added(dave, [priya, tom, sam, mo, jess])),
-            Line(time: at(0, 9, 2, 10), event: .text(dave, "Morning all, new group for the team so we stop using the old one")),
+            Line(
+                time: at(0, 9, 2, 10),
+                event: .text(dave, "Morning all, new group for the team so we stop using the old one")),
             // Leak 1: a scene photo on day 1, with replies.
-            Line(time: at(1, 10, 0, 12), event: .text(tom, "CSI just finished, this is the kitchen where he was found")),
+            Line(
+                time: at(1, 10, 0, 12), event: .text(tom, "CSI just finished, this is the kitchen where he was found")),
             Line(time: at(1, 10, 2, 33), event: .photo(tom, caption: "")),
             Line(time: at(1, 10, 3, 1), event: .text(sam, "😂😂")),
             Line(time: at(1, 10, 3, 40), event: .text(mo, "lol send more")),
@@ -205,7 +214,9 @@ public enum FourPhoneChat {
             Line(time: at(4, 0, 30, 0), event: .text(tom, "anyone still up? quiet night on the north side")),
             Line(time: at(4, 18, 30, 0), event: .left(mo)),
             // Leak 3: a victim's address on day 5 (Mo has left).
-            Line(time: at(5, 11, 0, 45), event: .text(priya, "Victim lives at 14 Elm Grove, Leeds LS6 1AB, she wants a call back")),
+            Line(
+                time: at(5, 11, 0, 45),
+                event: .text(priya, "Victim lives at 14 Elm Grove, Leeds LS6 1AB, she wants a call back")),
             Line(time: at(5, 11, 30, 0), event: .location(priya, latitude: "53.8190", longitude: "-1.5700")),
             Line(time: at(6, 12, 0, 20), event: .text(sam, forwardedJoke)),
             Line(time: at(6, 12, 4, 0), event: .text(dave, "ok")),
@@ -215,7 +226,9 @@ public enum FourPhoneChat {
             // Leak 4: a crime reference on day 8 (Kate is in).
             Line(
                 time: at(8, 9, 15, 0),
-                event: .text(dave, "Crime ref for the burglary at the flats is CRN 12/34567/21 if anyone needs it for statements")),
+                event: .text(
+                    dave, "Crime ref for the burglary at the flats is CRN 12/34567/21 if anyone needs it for statements"
+                )),
             // Leak 5: another scene photo on day 9, Kate objects.
             Line(time: at(9, 10, 2, 33), event: .photo(lee, caption: "")),
             Line(time: at(9, 10, 3, 10), event: .text(lee, "that's the DB, found by the dog walker")),
@@ -239,7 +252,8 @@ public enum FourPhoneChat {
         let openers = [
             "Who has the van keys for", "Reminder about the briefing before", "Can someone cover the front desk during",
             "Canteen is shut again until", "Radio battery died twice during", "Sarge wants the stats done before",
-            "Anyone fancy a brew before", "Traffic is horrendous on the ring road before", "Parking at the nick is full again for",
+            "Anyone fancy a brew before", "Traffic is horrendous on the ring road before",
+            "Parking at the nick is full again for",
             "Training day got moved to", "Kit room is open late for", "Paperwork mountain to clear before",
         ]
         let endings = [
@@ -263,7 +277,8 @@ public enum FourPhoneChat {
                 let present = members(after: sorted, upTo: index + 1).filter { $0 != kate || day >= 7 }
                 guard !present.isEmpty else { continue }
                 let who = present[next(present.count)]
-                let text = "\(openers[next(openers.count)]) \(endings[next(endings.count)]), day \(day + 1) slot \(slot + 1)"
+                let text =
+                    "\(openers[next(openers.count)]) \(endings[next(endings.count)]), day \(day + 1) slot \(slot + 1)"
                 lines.append(Line(time: time, event: .text(who, text)))
             }
         }
@@ -329,7 +344,8 @@ public enum FourPhoneChat {
         let index = lines.firstIndex { $0.time == line.time }!
         let stamp = format(line.time, "yyyy-MM-dd-HH-mm-ss", offset: 0)
         switch phone {
-        case .tom: return "IMG-\(format(line.time, "yyyyMMdd", offset: -3600))-WA\(String(format: "%04d", index % 10_000)).jpg"
+        case .tom:
+            return "IMG-\(format(line.time, "yyyyMMdd", offset: -3600))-WA\(String(format: "%04d", index % 10_000)).jpg"
         default: return String(format: "%08d", index) + "-PHOTO-\(stamp).jpg"
         }
     }
@@ -380,7 +396,9 @@ public enum FourPhoneChat {
             }
             switch line.event {
             case .created(let person):
-                system("\(name(person)) created group “\(chat)”".replacingOccurrences(of: "You created", with: "You created"))
+                system(
+                    "\(name(person)) created group “\(chat)”".replacingOccurrences(
+                        of: "You created", with: "You created"))
             case .added(let actor, let people):
                 if people.contains(phone.owner), actor != phone.owner {
                     system("\(name(actor)) added \(list(people))")
@@ -394,8 +412,11 @@ public enum FourPhoneChat {
             case .text(let person, let text):
                 message(person, text)
             case .deleted(let person):
-                message(person, person == phone.owner ? (ios ? "\(lrm)You deleted this message." : "You deleted this message")
-                    : (ios ? "\(lrm)This message was deleted." : "This message was deleted"))
+                message(
+                    person,
+                    person == phone.owner
+                        ? (ios ? "\(lrm)You deleted this message." : "You deleted this message")
+                        : (ios ? "\(lrm)This message was deleted." : "This message was deleted"))
             case .location(let person, let latitude, let longitude):
                 let link = "https://maps.google.com/?q=\(latitude),\(longitude)"
                 message(person, ios ? "\(lrm)Location: \(link)" : "location: \(link)")
@@ -403,9 +424,14 @@ public enum FourPhoneChat {
                 switch phone {
                 case .dave: message(person, "\(lrm)image omitted" + (caption.isEmpty ? "" : " \(caption)"))
                 case .priya: message(person, "<Media omitted>")
-                case .tom: message(person, "\(photoName(line, phone: .tom)) (file attached)" + (caption.isEmpty ? "" : "\n\(caption)"))
+                case .tom:
+                    message(
+                        person,
+                        "\(photoName(line, phone: .tom)) (file attached)" + (caption.isEmpty ? "" : "\n\(caption)"))
                 case .kate:
-                    out.append("\(lrm)\(stamp) \(person.written(on: phone)): \(lrm)<attached: \(photoName(line, phone: .kate))>")
+                    out.append(
+                        "\(lrm)\(stamp) \(person.written(on: phone)): \(lrm)<attached: \(photoName(line, phone: .kate))>"
+                    )
                 }
             }
         }

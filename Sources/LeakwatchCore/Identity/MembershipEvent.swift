@@ -77,7 +77,8 @@ public enum MembershipEventReader {
             return make(.joined, names(text[range.upperBound...]), actor: String(text[..<range.lowerBound]))
         }
         if text.hasSuffix(" was added") || text.hasSuffix(" were added") {
-            let subject = text.hasSuffix(" was added") ? text.dropLast(" was added".count) : text.dropLast(" were added".count)
+            let subject =
+                text.hasSuffix(" was added") ? text.dropLast(" was added".count) : text.dropLast(" were added".count)
             return make(.joined, [String(subject)], actor: nil)
         }
         if let range = text.range(of: " created group") ?? text.range(of: " created this group") {

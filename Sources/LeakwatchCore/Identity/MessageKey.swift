@@ -10,7 +10,9 @@ import Crypto
 /// the ordinal tells apart identical messages sent in the same minute.
 public enum MessageKey {
     public static func make(chatOrigin: String, chatMinute: Int, content: UInt64, ordinal: Int) -> String {
-        let parts = ["leakwatch.message.v1", chatOrigin, String(chatMinute), String(content, radix: 16), String(ordinal)]
+        let parts = [
+            "leakwatch.message.v1", chatOrigin, String(chatMinute), String(content, radix: 16), String(ordinal),
+        ]
         return SHA256.hash(data: Array(parts.joined(separator: "\u{1F}").utf8)).prefix(16).hex
     }
 }

@@ -61,7 +61,8 @@ public struct ResponsePhrases: Sendable {
 
     /// Parses the phrases file `text` read from `path`.
     /// - Throws: every problem, as `file:line:column` rule problems.
-    public static func parse(_ text: String, path: String, jit: Bool = true) throws(RuleProblemList) -> ResponsePhrases {
+    public static func parse(_ text: String, path: String, jit: Bool = true) throws(RuleProblemList) -> ResponsePhrases
+    {
         var context = RuleFileParser.Context(path: path)
         context.currentRule = "responses"
         let root: Node?
@@ -74,7 +75,8 @@ public struct ResponsePhrases: Sendable {
             throw RuleProblemList(problems: [
                 RuleProblem(
                     location: SourceLocation(path: path, line: 1, column: 1), ruleID: "responses",
-                    message: "the phrases file must be a mapping with categories, window, endorsement, challenge, examples")
+                    message:
+                        "the phrases file must be a mapping with categories, window, endorsement, challenge, examples")
             ])
         }
         var categories: Set<RuleCategory> = [.conduct, .crimeSceneMedia]
@@ -120,7 +122,8 @@ public struct ResponsePhrases: Sendable {
                 for (kindKey, list) in byKind {
                     guard let kind = kindKey.string.flatMap(ResponseKind.init(rawValue:)) else {
                         context.report(
-                            at: kindKey, "unknown example kind '\(kindKey.string ?? "?")' (endorsement, challenge, neither)")
+                            at: kindKey,
+                            "unknown example kind '\(kindKey.string ?? "?")' (endorsement, challenge, neither)")
                         continue
                     }
                     for item in context.stringList(list, field: "examples") {

@@ -25,11 +25,16 @@ public struct RuleExampleResult: Sendable, Hashable {
 extension RuleSet {
     /// Runs every rule's own examples through the real matcher (keywords, validators and
     /// context included), one small export per example.
+    /// The responses phrases file is tested like rules: its examples come first.
     public func testExamples(scratch: MatchScratch) -> [RuleExampleResult] {
-        let matcher = ExportMatcher(ruleSet: self)
-        // The responses phrases file is tested like rules: its examples must classify as written.
         let phraseResults = responsePhrases.flatMap(ResponseClassifier.init)?.testExamples() ?? []
-        return phraseResults + rules.map { rule in
+        return phraseResults + testRuleExamples(scratch: scratch)
+    }
+
+    /// Runs every rule's own examples.
+    func testRuleExamples(scratch: MatchScratch) -> [RuleExampleResult] {
+        let matcher = ExportMatcher(ruleSet: self)
+        return rules.map { rule in
             var result = RuleExampleResult(ruleID: rule.id, passed: 0, failures: [])
             let cases =
                 rule.definition.examples.match.map { ($0, true) } + rule.definition.examples.noMatch.map { ($0, false) }
