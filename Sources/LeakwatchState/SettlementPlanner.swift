@@ -76,6 +76,7 @@ struct SettlementPlanner {
         try resolveOwners(chatID: chat.id)
 
         let evidence = try presenceEvidence(chatID: chat.id)
+        let names = try participantNames(chatID: chat.id, exportID: exportID)
         for alert in alerts {
             guard let alerted = transcript.alerted[alert.id] else { continue }
             guard let minute = alerted.facts.minute else {
@@ -93,8 +94,7 @@ struct SettlementPlanner {
             }
             var final = alert
             final.message.key = key
-            final.exposure = try exposureNames(
-                Presence.present(at: chatMinute, evidence: evidence), exportID: exportID)
+            final.exposure = Presence.present(at: chatMinute, evidence: evidence).map { names[$0] ?? "?" }.sorted()
             if var responses = final.responses, let indices = transcript.responses[alert.id] {
                 for (position, index) in indices.enumerated() where position < responses.count {
                     guard let facts = transcript.responders[index], let replyMinute = facts.minute else { continue }
@@ -414,14 +414,15 @@ struct SettlementPlanner {
         }
     }
 
-    /// Participants' names as this export writes them (else as the chat first knew them).
-    private func exposureNames(_ participants: [Int], exportID: Int) throws -> [String] {
-        try participants.map { participant in
-            try db.scalarText(
-                "SELECT written FROM alias WHERE export_id = ?1 AND participant_id = ?2 ORDER BY written LIMIT 1",
-                exportID, participant)
-                ?? db.scalarText("SELECT name FROM participant WHERE id = ?1", participant) ?? "?"
-        }.sorted()
+    /// The chat's participants by the names this export writes (else as the chat first knew them).
+    private func participantNames(chatID: Int, exportID: Int) throws -> [Int: String] {
+        var names: [Int: String] = [:]
+        try db.statement("SELECT id, name FROM participant WHERE chat_id = ?1").forEach([chatID]) {
+            names[$0.int(0)] = $0.text(1)
+        }
+        try db.statement("SELECT participant_id, written FROM alias WHERE export_id = ?1 ORDER BY written DESC")
+            .forEach([exportID]) { names[$0.int(0)] = $0.text(1) }
+        return names
     }
 
     // MARK: - JSON

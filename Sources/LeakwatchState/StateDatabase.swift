@@ -30,14 +30,21 @@ public final class StateDatabase: @unchecked Sendable {
     private let connection: SQLiteConnection
     private let lock = Mutex<Void>(())
 
-    /// Opens (creating when needed) and migrates the database at `path`; `:memory:` for a
-    /// database that lives only as long as this object (`leakwatch scan` without `--state`).
+    /// A database that lives only as long as its object, in a temporary file SQLite removes at
+    /// close (`leakwatch scan` without `--state`): nothing to keep, so no syncing either.
+    public static let temporary = ""
+
+    /// Opens (creating when needed) and migrates the database at `path` (`StateDatabase.temporary`,
+    /// or `:memory:`, for one that is not kept).
     public init(path: String, readOnly: Bool = false) throws(LeakwatchError) {
         self.path = path
+        let kept = path != Self.temporary && path != ":memory:"
         let connection: SQLiteConnection
         do {
             connection = try SQLiteConnection(path: path, mode: readOnly ? .readOnly : .readWriteCreate)
-            if path != ":memory:", !readOnly {
+            if !kept {
+                try connection.execute("PRAGMA synchronous = OFF; PRAGMA journal_mode = OFF;")
+            } else if !readOnly {
                 // Who said what in which chat: readable by the service only (-wal and -shm follow).
                 chmod(path, 0o600)
                 let mode = try connection.scalarText("PRAGMA journal_mode = WAL")
@@ -45,7 +52,8 @@ public final class StateDatabase: @unchecked Sendable {
                     throw SQLiteError(code: 0, message: "WAL mode refused (journal_mode is \(mode ?? "?"))", path: path)
                 }
             }
-            try connection.execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+            if kept { try connection.execute("PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;") }
+            try connection.execute("PRAGMA foreign_keys = ON;")
             let version = try connection.scalarInt("PRAGMA user_version") ?? 0
             self.openedAtVersion = version
             guard version <= StateSchema.current else {

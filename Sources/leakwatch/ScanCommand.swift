@@ -94,7 +94,7 @@ struct ScanCommand: AsyncParsableCommand {
 
         let ledger: StateLedger
         do {
-            ledger = StateLedger(database: try StateDatabase(path: state ?? ":memory:"), spool: nil)
+            ledger = StateLedger(database: try StateDatabase(path: state ?? StateDatabase.temporary), spool: nil)
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)

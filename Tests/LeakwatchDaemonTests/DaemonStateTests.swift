@@ -141,6 +141,27 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    @Test(arguments: [[Phone.kate, .tom, .priya, .dave], [.priya, .dave, .kate, .tom]])
+    func droppedOneAfterAnotherInAnyOrderEachLeakIsOneAlert(order: [Phone]) throws {
+        let daemon = try DaemonHarness()
+        try daemon.startReady()
+        try daemon.drop(FourPhoneChat.otherChatFileName, contents: Data(FourPhoneChat.otherChat()))
+        for (index, phone) in order.enumerated() {
+            try daemon.drop(phone.fileName, contents: Data(try FourPhoneChat.export(phone)))
+            #expect(eventually { daemon.contents(of: daemon.state + "/done").count == index + 2 }, "\(daemon.log)")
+        }
+        try Self.expectExactlyOnce(daemon)
+        // The alerts are in the export that came first.
+        let alerts = try Self.spoolLines(daemon).filter { $0["schema"] as? String == "leakwatch.alert.v1" }
+        for alert in alerts where Self.identity(alert).hasPrefix("team|") {
+            let path = (alert["source"] as? [String: Any])?["path"] as? String ?? ""
+            let phone = try #require(Phone(fileName: path))
+            let earlier = order.prefix { $0 != phone }
+            #expect(earlier.allSatisfy { $0 == .kate }, "only Kate's export can come before and lack a leak: \(path)")
+        }
+        #expect(daemon.stop() == 0)
+    }
+
     /// Every step of delivering an export, killed at its first passage and at its third (when the
     /// state already holds other exports of the chat, so sightings are in flight).
     static let crashes: [String] = ExportProcessorCrashPoints.all.flatMap { ["\($0)", "\($0)@3"] }

@@ -17,8 +17,8 @@ struct ChunkMatching {
     private(set) var hitMessages: [Int: Message] = [:]
     /// The messages after hits of rules that collect responses, by index in the whole export.
     private(set) var followerMessages: [Int: Message] = [:]
-    /// Messages up to this index are kept as followers.
-    private var followersUpTo = -1
+    /// The messages after each such hit still to keep (absolute indices).
+    private var followerWindows: [ClosedRange<Int>] = []
     /// Rule errors, with the line and id of their message.
     private(set) var ruleErrors: [ExportScanner.LocatedRuleError] = []
     private(set) var budgetExhausted: BudgetExhaustion?
@@ -75,15 +75,17 @@ struct ChunkMatching {
             hitMessages[hit.messageIndex] = message
             hits.append(hit)
             if let phrases = ruleSet.responsePhrases, ruleSet.collectsResponses(ruleSet.rules[hit.ruleIndex]) {
-                followersUpTo = max(followersUpTo, hit.messageIndex + ResponseCollector.lookahead(phrases))
+                followerWindows.append((hit.messageIndex + 1)...(hit.messageIndex + ResponseCollector.lookahead(phrases)))
             }
         }
-        // Replies come after their message: keep those the responses will read.
-        if followersUpTo >= reported {
-            for index in own where index + sliceStart <= followersUpTo {
-                followerMessages[index + sliceStart] = slice[index]
-            }
+        // Replies come after their message: keep those the responses will read, and no others.
+        for window in followerWindows {
+            let lower = max(window.lowerBound, reported)
+            let upper = min(window.upperBound, ready - 1)
+            guard lower <= upper else { continue }
+            for index in lower...upper { followerMessages[index] = slice[index - sliceStart] }
         }
+        followerWindows.removeAll { $0.upperBound < ready }
         for var error in report.ruleErrors where own.contains(error.messageIndex) {
             let message = slice[error.messageIndex]
             error.messageIndex += sliceStart
