@@ -56,8 +56,8 @@ public enum SpoolTail {
         return ids
     }
 
-    /// Reads `path` from `offset` and adds the `id` of each line that ends in a newline and parses
-    /// as a JSON object: a torn line (a crash in the middle of a write) never counts.
+    /// Reads `path` from `offset` and adds the `id` of each line that ends in a newline and is one
+    /// whole JSON object: a torn line (a crash in the middle of a write, sealed or not) never counts.
     static func collect(path: String, from offset: Int, into ids: inout Set<String>) {
         guard let handle = FileHandle(forReadingAtPath: path) else { return }
         defer { try? handle.close() }
@@ -66,21 +66,66 @@ public enum SpoolTail {
         } catch {
             return
         }
-        var pending = Data()
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            pending.append(chunk)
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = pending[start..<newline]
-                if !line.isEmpty,
-                    let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
-                    let id = object["id"] as? String
-                {
-                    ids.insert(id)
+        var pending: [UInt8] = []
+        while let chunk = try? handle.read(upToCount: 4 << 20), !chunk.isEmpty {
+            pending += chunk
+            var start = 0
+            pending.withUnsafeBufferPointer { bytes in
+                while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    if let id = wholeObjectID(UnsafeBufferPointer(rebasing: bytes[start..<newline])) { ids.insert(id) }
+                    start = newline + 1
                 }
-                start = pending.index(after: newline)
             }
-            pending = Data(pending[start...])
+            pending.removeFirst(start)
         }
+    }
+
+    /// The top-level `"id"` of `line` when the line is exactly one JSON object (brackets balanced
+    /// outside strings, closing at its last byte); nil otherwise. A structural check, as fast as
+    /// reading the bytes: spool lines are written by leakwatch, so a line that closes where it ends
+    /// is whole, and one cut by a crash never closes there.
+    static func wholeObjectID(_ line: UnsafeBufferPointer<UInt8>) -> String? {
+        guard line.first == UInt8(ascii: "{"), line.last == UInt8(ascii: "}") else { return nil }
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var id: String?
+        let key = Array(#""id":""#.utf8)
+        var index = 0
+        while index < line.count {
+            let byte = line[index]
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                index += 1
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 && index != line.count - 1 { return nil }
+                if depth < 0 { return nil }
+            case UInt8(ascii: "\""):
+                if depth == 1, id == nil, index + key.count <= line.count,
+                    key.indices.allSatisfy({ line[index + $0] == key[$0] })
+                {
+                    var end = index + key.count
+                    while end < line.count, line[end] != UInt8(ascii: "\"") { end += 1 }
+                    id = String(decoding: UnsafeBufferPointer(rebasing: line[(index + key.count)..<end]), as: UTF8.self)
+                    index = end + 1
+                    continue
+                }
+                inString = true
+            default: break
+            }
+            index += 1
+        }
+        return depth == 0 && !inString ? id : nil
     }
 }

@@ -164,3 +164,37 @@ struct ResponsePhrasesTests {
         #expect(result.alerts.first?.responses?.map(\.sender) == ["Bob"])
     }
 }
+
+/// A streamed scan keeps the replies after a hit of a rule that collects responses, and nothing
+/// else: its memory does not grow with the messages before the hit.
+struct StreamedFollowersTests {
+    @Test func onlyTheRepliesAfterAHitAreKept() throws {
+        let rule = """
+            - id: test.scene
+              title: Scene
+              category: crime-scene-media
+              severity: high
+              pattern: 'SCENE'
+              examples:
+                match: ['SCENE']
+            """
+        let phrases = try String(contentsOfFile: ResponsePhrasesTests.shippedPath, encoding: .utf8)
+        let ruleSet = try #require(
+            RuleSet.build(layers: [
+                [
+                    RuleFileSource(path: "r/a.yml", text: rule),
+                    RuleFileSource(path: "r/responses.phrases", text: phrases),
+                ]
+            ]).ruleSet)
+        let phrasesValue = try #require(ruleSet.responsePhrases)
+        var messages = (0..<1000).map { Message(sent: "", sender: "Ann", text: "message \($0)", kind: .text) }
+        messages[900].text = "SCENE"
+        var matching = ChunkMatching(
+            matcher: ExportMatcher(ruleSet: ruleSet), scratch: try MatchScratch(), window: ruleSet.contextWindow)
+        matching.add(Array(messages[0..<950]))
+        matching.add(Array(messages[950...]))
+        matching.finish()
+        #expect(matching.hits.map(\.messageIndex) == [900])
+        #expect(Set(matching.followerMessages.keys) == Set(901...(900 + ResponseCollector.lookahead(phrasesValue))))
+    }
+}
