@@ -75,7 +75,8 @@ struct ChunkMatching {
             hitMessages[hit.messageIndex] = message
             hits.append(hit)
             if let phrases = ruleSet.responsePhrases, ruleSet.collectsResponses(ruleSet.rules[hit.ruleIndex]) {
-                followerWindows.append((hit.messageIndex + 1)...(hit.messageIndex + ResponseCollector.lookahead(phrases)))
+                followerWindows.append(
+                    (hit.messageIndex + 1)...(hit.messageIndex + ResponseCollector.lookahead(phrases)))
             }
         }
         // Replies come after their message: keep those the responses will read, and no others.
