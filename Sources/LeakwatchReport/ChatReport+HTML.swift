@@ -116,7 +116,7 @@ extension ChatReport {
         for change in membership {
             out +=
                 "<tr class=\"\(change.change.rawValue)\"><td>\(Self.escape(change.time))</td><td>\(Self.escape(change.name))</td>"
-                + "<td>\(change.change == .left ? "left" : "joined")</td><td>\(Self.escape(change.by ?? ""))</td>"
+                + "<td>\(change.verb)</td><td>\(Self.escape(change.by ?? ""))</td>"
                 + "<td>\(Self.escape(change.sources.joined(separator: ", ")))</td></tr>"
         }
         out += "</table>\n</section>\n"

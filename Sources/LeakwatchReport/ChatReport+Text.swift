@@ -63,9 +63,8 @@ extension ChatReport {
 
         section("Joins and leaves")
         for change in membership {
-            let verb = change.change == .left ? "left" : "joined"
             out.append(
-                "  \(change.time)  \(change.name) \(verb)" + (change.by.map { " (by \($0))" } ?? "")
+                "  \(change.time)  \(change.name) \(change.verb)" + (change.by.map { " by \($0)" } ?? "")
                     + "  [\(change.sources.joined(separator: ", "))]")
         }
 

@@ -63,6 +63,11 @@ public struct ChatReport: Sendable {
         public var by: String?
         /// The exports that tell it (path:line).
         public var sources: [String]
+
+        /// `joined`, `added`, `left` or `removed`.
+        public var verb: String {
+            change == .left ? (by == nil ? "left" : "removed") : (by == nil ? "joined" : "added")
+        }
     }
 
     public var chatID: Int
@@ -162,7 +167,8 @@ private struct Loader {
                 chatName: row.optionalText(11)
             )
         }
-        let exportPath = Dictionary(uniqueKeysWithValues: exports.map { ($0.id, $0.export.path) })
+        let exportPath = Dictionary(
+            uniqueKeysWithValues: exports.map { ($0.id, $0.export.path + ($0.export.entry.map { "!\($0)" } ?? "")) })
         let evidence = try db.statement("SELECT participant_id, minute, kind FROM presence WHERE chat_id = ?1").map(
             chatID
         ) { row in

@@ -132,7 +132,8 @@ import Testing
             #expect(text.lines.contains(heading), "\(heading)")
         }
         #expect(text.stdout.contains("Mo Ahmed left"))
-        #expect(text.stdout.contains("Kate Wilson joined (by Dave Smith)"))
+        #expect(text.stdout.contains("Kate Wilson added by Dave Smith"))
+        #expect(text.stdout.contains("Jess Green removed by Dave Smith"))
         #expect(text.stdout.contains("Sam Jones  (also: Sam, Sam J, Sammy)"))
 
         let page = directory.path("report.html")

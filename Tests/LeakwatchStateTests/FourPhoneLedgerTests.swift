@@ -125,8 +125,8 @@ import Testing
             #expect(names == expected, "\(leak.rule) at \(leak.sentAt)")
             #expect(entry.sightings.count == leak.phones.count - 1)
         }
-        let changes = report.membership.map { "\($0.name) \($0.change.rawValue)" }
-        for change in ["Mo Ahmed left", "Jess Green left", "Kate Wilson joined", "Lee Carter joined"] {
+        let changes = report.membership.map { "\($0.name) \($0.verb)" }
+        for change in ["Mo Ahmed left", "Jess Green removed", "Kate Wilson added", "Lee Carter added"] {
             #expect(changes.contains(change), "\(changes)")
         }
         #expect(report.byCategory.reduce(0) { $0 + $1.count } == report.entries.count)
