@@ -14,7 +14,8 @@ DEMO_DIR    ?= demo
 
 # Build and test dependencies: the C libraries' -dev packages, pkg-config, and what the tests
 # drive for real (journald, systemd, systemd-analyze).
-DEB_PACKAGES := libpcre2-dev libsystemd-dev libsqlite3-dev pkg-config systemd util-linux procps dpkg-dev python3
+DEB_PACKAGES := libpcre2-dev libsystemd-dev libvectorscan-dev libsqlite3-dev pkg-config systemd util-linux procps \
+  dpkg-dev python3
 # Only the tests need these: a real headless browser renders `leakwatch report --format html`.
 TEST_DEB_PACKAGES := chromium
 
@@ -61,7 +62,7 @@ scan-samples: build
 
 test: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(if $(LW_AS_ROOT),LEAKWATCH_TEST_DEB="$(CURDIR)/$(LW_DEB_FILE)") $(SWIFT) test --skip-build
 
 # The checked-in .swift-format, strictly.
 lint:
@@ -77,3 +78,9 @@ clean:
 
 # install, uninstall, deb, release-build
 include systemd/install.mk
+
+# The tests install with swift-argument-parser's generate-manual (for the manual pages). As root
+# they also install and remove the Debian package in a throwaway systemd namespace and run lintian
+# on it: build it (with the release binary) once, before the tests.
+LW_AS_ROOT := $(filter 0,$(shell id -u))
+test: $(LW_GENERATE_MANUAL) $(if $(LW_AS_ROOT),deb deb-deps)

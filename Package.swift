@@ -21,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CVectorscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
 
         // Linux calls Swift's Glibc module does not import (renameat2).
         .target(name: "CLinux"),
@@ -29,12 +30,14 @@ let package = Package(
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
         .target(name: "Systemd", dependencies: ["CSystemd"]),
         .target(name: "SQLite", dependencies: ["CSQLite"]),
+        .target(name: "Vectorscan", dependencies: ["CVectorscan"]),
 
         // The engine: parses exports, matches rules, builds alerts. No I/O of its own.
         .target(
             name: "LeakwatchCore",
             dependencies: [
                 "PCRE2",
+                "Vectorscan",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -69,7 +69,9 @@ struct ControlService: Service {
         let outcome: RuleSetStore.LoadOutcome
         do {
             let configuration = try reloadConfiguration()
-            outcome = RuleSetStore.load(configuration.ruleDirectories, jit: configuration.jit)
+            outcome = RuleSetStore.load(
+                configuration.ruleDirectories, jit: configuration.jit,
+                cacheDirectory: configuration.stateDirectory + "/cache")
         } catch {
             outcome = .rejected([error.description])
         }

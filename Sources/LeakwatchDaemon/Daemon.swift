@@ -50,7 +50,10 @@ public enum Daemon {
         try makeDirectory(configuration.spoolDirectory, mode: 0o750)
 
         let ruleSet: RuleSet
-        switch RuleSetStore.load(configuration.ruleDirectories, jit: configuration.jit) {
+        switch RuleSetStore.load(
+            configuration.ruleDirectories, jit: configuration.jit,
+            cacheDirectory: configuration.stateDirectory + "/cache")
+        {
         case .loaded(let loaded, let warnings):
             ruleSet = loaded
             for warning in warnings { events.log(DaemonEvent(.rulesLoaded, "warning: \(warning)")) }

@@ -21,9 +21,10 @@ public final class RuleSetStore: Sendable {
     }
 
     /// Builds a whole new set from `directories` and runs every rule's examples. Nothing is
-    /// swapped here.
-    public static func load(_ directories: [String], jit: Bool) -> LoadOutcome {
-        let build = RuleDirectories.load(directories, jit: jit)
+    /// swapped here. Compiled prefilters are kept in `cacheDirectory` when given.
+    public static func load(_ directories: [String], jit: Bool, cacheDirectory: String? = nil) -> LoadOutcome {
+        let build = RuleDirectories.load(
+            directories, jit: jit, cache: cacheDirectory.map { PrefilterCacheDirectory(path: $0) })
         guard let ruleSet = build.ruleSet else {
             return .rejected(build.problems.map(\.description))
         }

@@ -15,7 +15,10 @@ public enum RuleDirectories {
     }
 
     /// Reads every rule file and builds the set. A directory that cannot be read is a problem.
-    public static func load(_ directories: [String], jit: Bool = true) -> RuleSetBuild {
+    /// `cache`, when given, keeps the compiled prefilter between runs.
+    public static func load(_ directories: [String], jit: Bool = true, cache: PrefilterCacheDirectory? = nil)
+        -> RuleSetBuild
+    {
         var layers: [[RuleFileSource]] = []
         var problems: [RuleProblem] = []
         for directory in directories {
@@ -48,7 +51,7 @@ public enum RuleDirectories {
                     location: SourceLocation(path: installedShipped, line: 1, column: 1),
                     message: "no rule directory: pass --rules DIR"))
         }
-        var build = RuleSet.build(layers: layers, jit: jit)
+        var build = RuleSet.build(layers: layers, jit: jit, prefilterCache: cache)
         if !problems.isEmpty {
             build.problems = problems + build.problems
             build.ruleSet = nil

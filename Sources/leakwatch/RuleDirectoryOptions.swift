@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LeakwatchCore
 import LeakwatchScan
 
@@ -15,13 +16,18 @@ struct RuleDirectoryOptions: ParsableArguments {
     @Flag(name: .customLong("no-jit"), help: "Match with the PCRE2 interpreter instead of JIT code (same results).")
     var noJIT = false
 
+    /// Where compiled prefilters are kept between runs (`$XDG_CACHE_HOME/leakwatch`).
+    var cache: PrefilterCacheDirectory? {
+        PrefilterCacheDirectory.forUser(environment: ProcessInfo.processInfo.environment)
+    }
+
     var effectiveDirectories: [String] {
         directories.isEmpty ? RuleDirectories.defaults() : directories
     }
 
     /// Loads the rules, printing every problem; exits 2 when they do not load.
     func loadOrExit() throws -> RuleSet {
-        let build = RuleDirectories.load(effectiveDirectories, jit: !noJIT)
+        let build = RuleDirectories.load(effectiveDirectories, jit: !noJIT, cache: cache)
         for warning in build.warnings { Terminal.warn(warning) }
         guard let ruleSet = build.ruleSet else {
             for problem in build.problems { Terminal.error(problem.description) }

@@ -16,10 +16,18 @@ struct RulesCommand: ParsableCommand {
         @OptionGroup var rules: RuleDirectoryOptions
 
         func run() throws {
-            let build = RuleDirectories.load(rules.effectiveDirectories, jit: !rules.noJIT)
+            let build = RuleDirectories.load(rules.effectiveDirectories, jit: !rules.noJIT, cache: rules.cache)
             for problem in build.problems { Terminal.write(problem.description) }
             for warning in build.warnings { Terminal.warn(warning) }
             if let ruleSet = build.ruleSet, build.problems.isEmpty {
+                if let scratch = try? MatchScratch() {
+                    for slow in ruleSet.measureCosts(scratch: scratch) where slow.isOutlier {
+                        Terminal.warn(
+                            "\(slow.ruleID): costs \(String(format2: slow.millisecondsPerMB)) ms per MB on the examples, "
+                                + "over \(Int(RuleSet.outlierFactor)) times the median rule: see `leakwatch rules test --timings`"
+                        )
+                    }
+                }
                 let phrases = ruleSet.responsePhrases.map { ", response phrases from \($0.path)" } ?? ""
                 Terminal.writeStderr("\(ruleSet.rules.count) rules in \(ruleSet.files.count) files\(phrases): ok\n")
                 return
@@ -36,13 +44,27 @@ struct RulesCommand: ParsableCommand {
 
         @OptionGroup var rules: RuleDirectoryOptions
 
+        @Flag(
+            help: "Also measure what each rule costs (time per MB and PCRE2 calls) on a conversation of all examples.")
+        var timings = false
+
         func run() throws {
-            let build = RuleDirectories.load(rules.effectiveDirectories, jit: !rules.noJIT)
+            let build = RuleDirectories.load(rules.effectiveDirectories, jit: !rules.noJIT, cache: rules.cache)
             guard let ruleSet = build.ruleSet else {
                 for problem in build.problems { Terminal.write(problem.description) }
                 throw ExitCode(1)
             }
             let scratch = try MatchScratch()
+            if timings {
+                Terminal.write("rule\tms/MB\tcalls\thits\tprefilter")
+                for measurement in ruleSet.measureCosts(scratch: scratch) {
+                    let rule = ruleSet.rule(id: measurement.ruleID)
+                    Terminal.write(
+                        "\(measurement.ruleID)\t\(String(format2: measurement.millisecondsPerMB))\t\(measurement.cost.calls)"
+                            + "\t\(measurement.cost.hits)\t\(rule.map(ruleSet.prefilter.describe) ?? "-")"
+                            + (measurement.isOutlier ? "\tslow: far above the others" : ""))
+                }
+            }
             let results = ruleSet.testExamples(scratch: scratch)
             var passed = 0
             var failed = 0
@@ -72,7 +94,7 @@ struct RulesCommand: ParsableCommand {
                 let definition = rule.definition
                 Terminal.write(
                     "\(definition.id)\t\(definition.category.rawValue)\t\(definition.severity.rawValue)\t\(definition.title)"
-                )
+                        + "\tprefilter: \(ruleSet.prefilter.describe(rule))")
             }
         }
     }

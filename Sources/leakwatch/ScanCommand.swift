@@ -62,6 +62,13 @@ struct ScanCommand: AsyncParsableCommand {
         help: "Larger zip or JSON exports (always read whole) are refused (e.g. 2GiB).")
     var maxArchiveSize: String?
 
+    @Flag(
+        name: .customLong("no-prefilter"),
+        help: ArgumentHelp(
+            "Run every rule on every message instead of only where the prefilter says it could match (diagnostic: same alerts, slower).",
+            visibility: .hidden))
+    var noPrefilter = false
+
     func validate() throws {
         for (flag, value) in [
             ("--stream-threshold", streamThreshold), ("--chunk-size", chunkSize),
@@ -85,7 +92,7 @@ struct ScanCommand: AsyncParsableCommand {
         }
         let scanner = ExportScanner(
             ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(timeBudget * 1000))),
-            fingerprintKey: fingerprintKey)
+            fingerprintKey: fingerprintKey, usesPrefilter: !noPrefilter)
         var session = FileScanSession(scanner: scanner)
         if let workers { session.workers = workers }
         if let size = streamThreshold.flatMap(DaemonConfiguration.parseSize) { session.streamThreshold = size }

@@ -26,6 +26,26 @@ import Testing
         #expect(folded(input).0 == expected)
     }
 
+    /// The fast ASCII path gives exactly what the general one does, or declines.
+    @Test func theASCIIFastPathFoldsAsTheGeneralPathDoes() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("aAbBfFgGnNiIsStTe0134579@$!* .-_,?:/'\"#")
+        var declined = 0
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0...24, using: &generator)
+            let text = String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
+            var fast: [UInt8] = []
+            let simple = Array(text.utf8).withUnsafeBufferPointer { TextFolding.foldASCII($0, into: &fast) }
+            guard simple else {
+                declined += 1
+                #expect(fast.isEmpty)
+                continue
+            }
+            #expect(String(decoding: fast, as: UTF8.self) == folded(text).0, "\(text)")
+        }
+        #expect(declined < 15_000, "the fast path takes most texts")
+    }
+
     @Test func foldedOffsetsPointIntoTheOriginal() {
         let (text, starts, ends) = folded("xx f a g yy")
         #expect(text == "xx fag yy")

@@ -148,7 +148,7 @@ import Testing
               title: Evil
               category: conduct
               severity: low
-              pattern: '(a+)+$'
+              pattern: '(a+)+\\b(?!!)'
               examples:
                 match: ['aaa']
             - id: protective-marking.os

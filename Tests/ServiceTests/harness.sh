@@ -3,6 +3,8 @@
 # it by `make install` (see /work/shared/notes/systemd-test-harness.md for the recipe).
 #
 #   harness.sh start SCRATCH REPO BIN   boot; print the namespace's PID 1 (also in SCRATCH/init.pid)
+#   harness.sh start SCRATCH REPO none  the same with nothing of leakwatch installed or shared (the
+#                                       package test installs the .deb with dpkg inside)
 #   harness.sh ns SCRATCH CMD...        run CMD inside the namespace (nsenter -p -m)
 #   harness.sh stop SCRATCH             kill the namespace (every process in it dies with PID 1)
 #
@@ -109,20 +111,26 @@ ns-boot)
     # The overlay on /var shows the host's /var/tmp and /var/log again: cover them.
     mount -t tmpfs tmpfs /var/tmp
     mount -t tmpfs tmpfs /var/log
-    mkdir -p /var/lib/leakwatch /var/log/leakwatch
-    mount --bind "$scratch/state" /var/lib/leakwatch
-    mount --bind "$scratch/spool" /var/log/leakwatch
+    if [ "$bin" = none ]; then
+        # For dpkg: Debian's container images ship a policy-rc.d that forbids maintainer scripts to
+        # start services; a real machine has none (the overlay hides it; the host keeps it).
+        if [ "$(findmnt -n -o FSTYPE --target /usr/sbin)" = overlay ]; then rm -f /usr/sbin/policy-rc.d; fi
+    else
+        mkdir -p /var/lib/leakwatch /var/log/leakwatch
+        mount --bind "$scratch/state" /var/lib/leakwatch
+        mount --bind "$scratch/spool" /var/log/leakwatch
 
-    # Install as an administrator would (make install also applies sysusers, tmpfiles, catalog).
-    make -s -C "$repo" -f systemd/install.mk install INSTALL_BIN="$bin" ACTIVATE=yes
-    # A depositor: in group leakwatch-drop, nothing else.
-    printf 'u lwdepositor - "leakwatch test depositor" /nonexistent /usr/sbin/nologin\nm lwdepositor leakwatch-drop\n' \
-        | systemd-sysusers -
-    mkdir -p /etc/systemd/system/leakwatch.service.d
-    cp "$scratch/units/test.conf" /etc/systemd/system/leakwatch.service.d/test.conf
-    for f in "$scratch"/units/*.conf.extra; do
-        [ -e "$f" ] && cp "$f" /etc/systemd/system/leakwatch.service.d/"$(basename "${f%.extra}")"
-    done
+        # Install as an administrator would (make install also applies sysusers, tmpfiles, catalog).
+        make -s -C "$repo" -f systemd/install.mk install INSTALL_BIN="$bin" ACTIVATE=yes
+        # A depositor: in group leakwatch-drop, nothing else.
+        printf 'u lwdepositor - "leakwatch test depositor" /nonexistent /usr/sbin/nologin\nm lwdepositor leakwatch-drop\n' \
+            | systemd-sysusers -
+        mkdir -p /etc/systemd/system/leakwatch.service.d
+        cp "$scratch/units/test.conf" /etc/systemd/system/leakwatch.service.d/test.conf
+        for f in "$scratch"/units/*.conf.extra; do
+            [ -e "$f" ] && cp "$f" /etc/systemd/system/leakwatch.service.d/"$(basename "${f%.extra}")"
+        done
+    fi
 
     mkdir -p /run/systemd/system
     cp "$scratch/units/test.target" /run/systemd/system/

@@ -83,7 +83,7 @@ extension EvaluationReport {
 
 extension String {
     /// A number with two decimals, without Foundation's locale-dependent formatting.
-    init(format2 value: Double) {
+    public init(format2 value: Double) {
         let scaled = (value * 100).rounded()
         let whole = Int(scaled) / 100
         let fraction = abs(Int(scaled)) % 100

@@ -14,11 +14,18 @@ public struct ExportMatcher: Sendable {
     /// Whether to measure what each rule costs (`MatchReport.ruleCosts`): two clock reads per
     /// rule and export.
     public var collectsCosts: Bool
+    /// Whether PCRE2 runs only where the rule set's prefilter says a rule could match (the
+    /// default). Without it every rule runs on every message: the reference the prefilter is
+    /// tested against.
+    public var usesPrefilter: Bool
 
-    public init(ruleSet: RuleSet, budget: ScanBudget = ScanBudget(), collectsCosts: Bool = false) {
+    public init(
+        ruleSet: RuleSet, budget: ScanBudget = ScanBudget(), collectsCosts: Bool = false, usesPrefilter: Bool = true
+    ) {
         self.ruleSet = ruleSet
         self.budget = budget
         self.collectsCosts = collectsCosts
+        self.usesPrefilter = usesPrefilter
     }
 
     /// Matches every rule against `messages`, using `scratch` for all working memory.
@@ -41,8 +48,7 @@ public struct ExportMatcher: Sendable {
     func match(_ messages: [Message], rules: [CompiledRule], scratch: MatchScratch, started: ContinuousClock.Instant)
         -> MatchReport
     {
-        var run = Run(
-            messages: messages, scratch: scratch, budget: budget, started: started, collectsCosts: collectsCosts)
+        let prefilter = usesPrefilter ? ruleSet.prefilter : nil
         var needed: Set<FieldCorpus.Key> = [FieldCorpus.Key(field: .text)]
         for rule in rules {
             let definition = rule.definition
@@ -60,6 +66,10 @@ public struct ExportMatcher: Sendable {
         for key in needed {
             scratch.corpora[key, default: FieldCorpus()].reset(key, messages: messages)
         }
+        if let prefilter { scratch.runPrefilter(prefilter) }
+        var run = Run(
+            messages: messages, scratch: scratch, budget: budget, started: started, collectsCosts: collectsCosts,
+            prefilter: prefilter)
         if scratch.ruleCategoriesOf != ruleSet.revision || scratch.ruleCategories.count != ruleSet.rules.count {
             scratch.ruleCategories = ruleSet.rules.map(\.definition.category)
             scratch.ruleCategoriesOf = ruleSet.revision
@@ -122,14 +132,17 @@ extension ExportMatcher {
         let started: ContinuousClock.Instant
         let deadline: ContinuousClock.Instant
         let collectsCosts: Bool
+        /// The rule set's prefilter, when matching uses it; `scratch.candidates` then holds its answers.
+        let prefilter: RulePrefilter?
         var report = MatchReport()
         /// `pcre2_match` calls so far.
         var calls = 0
 
         init(
             messages: [Message], scratch: MatchScratch, budget: ScanBudget, started: ContinuousClock.Instant,
-            collectsCosts: Bool
+            collectsCosts: Bool, prefilter: RulePrefilter?
         ) {
+            self.prefilter = prefilter
             self.messages = messages
             self.scratch = scratch
             self.started = started
@@ -151,16 +164,30 @@ extension ExportMatcher {
 
         mutating func applyRule(_ rule: CompiledRule) throws(OutOfTime) {
             let definition = rule.definition
-            let perMessage = rule.pattern.pattern.dependsOnSubjectBounds
-            var candidates: [Bool]?
+            // Messages the keywords allow (nil: no keywords, or they cannot be prefiltered).
+            var allowed: [Bool]?
             if let keywords = rule.keywordPattern {
+                let fields = Set(definition.appliesTo + [.text])
                 var flags = [Bool](repeating: false, count: messages.count)
-                for field in Set(definition.appliesTo + [.text]) {
-                    try markMessages(
-                        matching: keywords, in: FieldCorpus.Key(field: field, normalization: definition.normalize),
-                        flags: &flags)
+                var filtered = true
+                for field in fields {
+                    let key = FieldCorpus.Key(field: field, normalization: definition.normalize)
+                    if let id = prefilter?.entryID(rule: rule.index, role: .keywords, key: key) {
+                        // Keyword lists are literal: the prefilter's answer is exact.
+                        for message in scratch.candidates[id] { flags[Int(message)] = true }
+                    } else {
+                        filtered = false
+                    }
                 }
-                candidates = flags
+                if !filtered {
+                    flags = [Bool](repeating: false, count: messages.count)
+                    for field in fields {
+                        try markMessages(
+                            matching: keywords, in: FieldCorpus.Key(field: field, normalization: definition.normalize),
+                            flags: &flags)
+                    }
+                }
+                allowed = flags
             }
             var found: [RuleHit] = []
             for field in definition.appliesTo {
@@ -173,14 +200,19 @@ extension ExportMatcher {
                                 ruleIndex: rule.index, messageIndex: segment.message, field: field, item: segment.item,
                                 range: corpus.originalRange(range, in: segment), confidence: definition.confidence))
                     }
-                    if let candidates {
-                        for (message, isCandidate) in candidates.enumerated() where isCandidate {
-                            for index in corpus.messageSegments[message]..<corpus.messageSegments[message + 1] {
-                                try scanSegment(
-                                    index, of: corpus, buffer: buffer, rule: rule, field: field, onHit: onHit)
-                            }
+                    func scanMessage(_ message: Int) throws(OutOfTime) {
+                        for index in corpus.messageSegments[message]..<corpus.messageSegments[message + 1] {
+                            try scanSegment(index, of: corpus, buffer: buffer, rule: rule, field: field, onHit: onHit)
                         }
-                    } else if perMessage {
+                    }
+                    if let id = prefilter?.entryID(rule: rule.index, role: .pattern, key: key) {
+                        // Only where the prefilter says the pattern could match, each message alone.
+                        for message in scratch.candidates[id] where allowed?[Int(message)] ?? true {
+                            try scanMessage(Int(message))
+                        }
+                    } else if let allowed {
+                        for (message, isAllowed) in allowed.enumerated() where isAllowed { try scanMessage(message) }
+                    } else if rule.pattern.pattern.dependsOnSubjectBounds {
                         for index in corpus.segments.indices {
                             try scanSegment(index, of: corpus, buffer: buffer, rule: rule, field: field, onHit: onHit)
                         }
@@ -221,7 +253,8 @@ extension ExportMatcher {
                 found = kept
             }
             for (index, context) in definition.contexts.enumerated() where !found.isEmpty {
-                let flags = try contextFlags(context, pattern: rule.contextPatterns[index], rule: rule)
+                let flags = try contextFlags(
+                    context, role: .context(index), pattern: rule.contextPatterns[index], rule: rule)
                 var kept: [RuleHit] = []
                 kept.reserveCapacity(found.count)
                 for var hit in found {
@@ -235,7 +268,7 @@ extension ExportMatcher {
                 found = kept
             }
             if let unless = definition.unless, !found.isEmpty {
-                let flags = try contextFlags(unless, pattern: rule.unlessPattern, rule: rule)
+                let flags = try contextFlags(unless, role: .unless, pattern: rule.unlessPattern, rule: rule)
                 found.removeAll { hasContext(near: $0.messageIndex, flags: flags, context: unless) }
             }
             report.hits += found
@@ -243,9 +276,9 @@ extension ExportMatcher {
 
         /// The messages where a context (or `unless`) is found: where its pattern matches, or where
         /// another rule of its category has a hit.
-        mutating func contextFlags(_ context: RuleContext, pattern: PCRE2Pattern?, rule: CompiledRule) throws(OutOfTime)
-            -> [Bool]
-        {
+        mutating func contextFlags(
+            _ context: RuleContext, role: RulePrefilter.Role, pattern: PCRE2Pattern?, rule: CompiledRule
+        ) throws(OutOfTime) -> [Bool] {
             var flags = [Bool](repeating: false, count: messages.count)
             if !context.categories.isEmpty {
                 for hit in report.hits where hit.ruleIndex != rule.index {
@@ -253,11 +286,27 @@ extension ExportMatcher {
                         flags[hit.messageIndex] = true
                     }
                 }
-            } else if let pattern {
-                try markMessages(
-                    matching: pattern, in: FieldCorpus.Key(field: .text, normalization: context.normalize),
-                    flags: &flags)
+                return flags
             }
+            guard let pattern else { return flags }
+            let key = FieldCorpus.Key(field: .text, normalization: context.normalize)
+            if let id = prefilter?.entryID(rule: rule.index, role: role, key: key),
+                let corpus = scratch.corpora[key]
+            {
+                // Confirm the prefilter's candidates with PCRE2, each message alone.
+                try corpus.bytes.withUnsafeBufferPointer { buffer throws(OutOfTime) in
+                    for message in scratch.candidates[id] {
+                        let segments = corpus.messageSegments[Int(message)]..<corpus.messageSegments[Int(message) + 1]
+                        for index in segments where !flags[Int(message)] {
+                            try scanSegment(
+                                index, of: corpus, buffer: buffer, pattern: pattern, rule: nil, field: .text,
+                                onHit: { segment, _ in flags[segment.message] = true })
+                        }
+                    }
+                }
+                return flags
+            }
+            try markMessages(matching: pattern, in: key, flags: &flags)
             return flags
         }
 
@@ -409,9 +458,12 @@ extension ExportMatcher {
             }
         }
 
+        /// Checks the wall-clock budget every 8 PCRE2 calls: each call is bounded by PCRE2's match
+        /// and heap limits, so the budget is overrun by at most 8 bounded calls, and the clock is
+        /// not read before every one.
         @inline(__always)
         func checkTime() throws(OutOfTime) {
-            if ContinuousClock.now > deadline { throw OutOfTime() }
+            if calls & 7 == 0, ContinuousClock.now > deadline { throw OutOfTime() }
         }
 
         func nextScalarBoundary(after offset: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int {

@@ -11,6 +11,9 @@ struct FieldCorpus {
         var end: Int
         var message: Int
         var item: Int
+        /// For a rewritten value whose bytes moved (letters joined or cut): index in
+        /// `originStarts`/`originEnds` of its first byte. -1: the offsets are the original's.
+        var originBase: Int = -1
     }
 
     /// Which field, rewritten how.
@@ -24,7 +27,8 @@ struct FieldCorpus {
     /// `messageSegments[m] ..< messageSegments[m + 1]` are message m's segments.
     var messageSegments: [Int] = []
     var normalization: TextNormalization?
-    /// For a rewritten corpus: per byte, the source range within the segment's original value.
+    /// For rewritten values whose bytes moved: per byte, the source range within the segment's
+    /// original value (see `Segment.originBase`).
     var originStarts: [Int32] = []
     var originEnds: [Int32] = []
     private var folding = TextFolding()
@@ -57,28 +61,34 @@ struct FieldCorpus {
     private mutating func append(_ value: String, message: Int, item: Int) {
         guard !value.isEmpty else { return }
         let start = bytes.count
+        var originBase = -1
         switch normalization {
         case nil:
             bytes.append(contentsOf: value.utf8)
         case .fold:
-            folding.fold(value, into: &bytes, originStarts: &originStarts, originEnds: &originEnds)
-            guard bytes.count > start else { return }
-            // The separator maps to the end of the value.
-            let end = Int32(value.utf8.count)
-            originStarts.append(end)
-            originEnds.append(end)
+            var value = value
+            let simple = value.withUTF8 { TextFolding.foldASCII($0, into: &bytes) }
+            if !simple {
+                originBase = originStarts.count
+                folding.fold(value, into: &bytes, originStarts: &originStarts, originEnds: &originEnds)
+                guard bytes.count > start else { return }
+                // The separator maps to the end of the value.
+                let end = Int32(value.utf8.count)
+                originStarts.append(end)
+                originEnds.append(end)
+            }
         }
-        segments.append(Segment(start: start, end: bytes.count, message: message, item: item))
+        segments.append(Segment(start: start, end: bytes.count, message: message, item: item, originBase: originBase))
         bytes.append(UInt8(ascii: "\n"))
     }
 
     /// A match range within `segment` (offsets relative to the segment) as a range of the
     /// original value: the same range unless the corpus is rewritten.
     func originalRange(_ range: Range<Int>, in segment: Segment) -> Range<Int> {
-        guard normalization != nil else { return range }
-        let lower = Int(originStarts[segment.start + range.lowerBound])
+        guard segment.originBase >= 0 else { return range }
+        let lower = Int(originStarts[segment.originBase + range.lowerBound])
         guard !range.isEmpty else { return lower..<lower }
-        let upper = Int(originEnds[segment.start + range.upperBound - 1])
+        let upper = Int(originEnds[segment.originBase + range.upperBound - 1])
         return lower..<max(lower, upper)
     }
 

@@ -22,6 +22,81 @@ struct TextFolding {
     private var units: [Unit] = []
     private var joined: [Unit] = []
 
+    /// The common case, fast: `value` is ASCII and folding it only lower-cases letters and turns
+    /// leet digits and symbols into letters, byte for byte (no spaced letters to join, no runs of
+    /// three to cut). Then the folded bytes are appended to `output` (same length, same offsets)
+    /// and the result is true; otherwise nothing is appended and the caller folds with `fold`.
+    static func foldASCII(_ value: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> Bool {
+        let count = value.count
+        @inline(__always) func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
+        for byte in value where byte >= 0x80 { return false }
+        let start = output.count
+        output.append(contentsOf: value)
+        let plain = output.withUnsafeMutableBufferPointer { out -> Bool in
+            // Lower-case, and leet bytes next to a letter (the one before as already folded, the
+            // one after as written) become letters: exactly what `fold` does to ASCII.
+            for index in 0..<count {
+                let byte = out[start + index]
+                if byte >= 0x41 && byte <= 0x5A {
+                    out[start + index] = byte | 0x20
+                } else {
+                    let letter = leetByte(byte)
+                    if letter != 0,
+                        (index > 0 && isLetter(out[start + index - 1]))
+                            || (index + 1 < count && isLetter(value[index + 1]))
+                    {
+                        out[start + index] = letter
+                    }
+                }
+            }
+            // Would `fold` join spaced letters or cut a run? Then it is not the simple case.
+            var run = 0
+            var previous: UInt8 = 0
+            var lastSingleEnd = -3
+            for index in 0..<count {
+                let byte = out[start + index]
+                if isLetter(byte) {
+                    run = byte == previous ? run + 1 : 1
+                    if run >= 3 { return false }
+                } else {
+                    run = 0
+                }
+                previous = byte
+                let isWord = isLetter(byte) || byte == 0x2A
+                guard isWord else { continue }
+                let before = index > 0 && (isLetter(out[start + index - 1]) || out[start + index - 1] == 0x2A)
+                let after = index + 1 < count && (isLetter(out[start + index + 1]) || out[start + index + 1] == 0x2A)
+                if !before && !after {
+                    // A one-character word right after another one and a separator.
+                    if lastSingleEnd == index - 2, isSeparator(out[start + index - 1]) { return false }
+                    lastSingleEnd = index
+                }
+            }
+            return true
+        }
+        if !plain { output.removeLast(count) }
+        return plain
+    }
+
+    @inline(__always)
+    static func isSeparator(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x2E || byte == 0x2D || byte == 0x5F
+    }
+
+    /// The letter a leet byte stands for, or 0.
+    @inline(__always)
+    static func leetByte(_ byte: UInt8) -> UInt8 {
+        switch byte {
+        case 0x30: 0x6F  // 0 o
+        case 0x31, 0x21: 0x69  // 1 ! i
+        case 0x33: 0x65  // 3 e
+        case 0x34, 0x40: 0x61  // 4 @ a
+        case 0x35, 0x24: 0x73  // 5 $ s
+        case 0x37: 0x74  // 7 t
+        default: 0
+        }
+    }
+
     /// Folds `value` (UTF-8) and appends the result to `output`; `origins` gets, for every
     /// appended byte, the source range in `value` (`start` and `end` offsets).
     mutating func fold(

@@ -9,10 +9,11 @@ public struct ExportScanner: Sendable {
 
     public init(
         ruleSet: RuleSet, budget: ScanBudget = ScanBudget(), fingerprintKey: [UInt8],
-        archiveLimits: ArchiveLimits = .default, collectsCosts: Bool = false
+        archiveLimits: ArchiveLimits = .default, collectsCosts: Bool = false, usesPrefilter: Bool = true
     ) {
         self.ruleSet = ruleSet
-        self.matcher = ExportMatcher(ruleSet: ruleSet, budget: budget, collectsCosts: collectsCosts)
+        self.matcher = ExportMatcher(
+            ruleSet: ruleSet, budget: budget, collectsCosts: collectsCosts, usesPrefilter: usesPrefilter)
         self.alertBuilder = AlertBuilder(fingerprintKey: fingerprintKey)
         self.archiveLimits = archiveLimits
     }

@@ -92,24 +92,117 @@ public final class LinearTextModel: Sendable {
 
     /// Scores `text`, using `scratch` for working memory.
     func score(_ text: String, scratch: inout LinearTextModelScratch) -> Verdict {
-        var indices = scratch.indices
-        indices.removeAll(keepingCapacity: true)
-        let dimensions = UInt64(self.dimensions)
-        Self.forEachFeature(of: text, scratch: &scratch) { hash, _ in
-            indices.append(Int32(truncatingIfNeeded: hash % dimensions))
+        // Distinct indices are counted with a stamp per index instead of sorting them.
+        if scratch.stamps.count != dimensions {
+            scratch.stamps = [UInt32](repeating: 0, count: dimensions)
+            scratch.stamp = 0
         }
-        indices.sort()
-        defer { scratch.indices = indices }
+        scratch.stamp &+= 1
+        if scratch.stamp == 0 {
+            for index in scratch.stamps.indices { scratch.stamps[index] = 0 }
+            scratch.stamp = 1
+        }
+        let stamp = scratch.stamp
+        var stamps = scratch.stamps
+        scratch.stamps = []
+        defer { scratch.stamps = stamps }
+        let dimensions = UInt64(self.dimensions)
         var sum = 0
         var count = 0
-        var previous: Int32 = -1
-        for index in indices where index != previous {
-            sum += Int(quantised[Int(index)])
-            count += 1
-            previous = index
+        quantised.withUnsafeBufferPointer { weights in
+            stamps.withUnsafeMutableBufferPointer { seen in
+                Self.forEachHash(of: text, scratch: &scratch) { hash in
+                    let index = Int(hash % dimensions)
+                    if seen[index] != stamp {
+                        seen[index] = stamp
+                        sum += Int(weights[index])
+                        count += 1
+                    }
+                }
+            }
         }
         let value = count > 0 ? 1 / Double(count).squareRoot() : 0
         return Verdict(score: bias + Double(sum) * scale * value)
+    }
+
+    /// Calls `body` with the hash of every feature of `text` (the same features as
+    /// `forEachFeature`, without spelling them out).
+    @inline(__always)
+    private static func forEachHash(
+        of text: String, scratch: inout LinearTextModelScratch, _ body: (UInt64) -> Void
+    ) {
+        var bytes = scratch.bytes
+        var words = scratch.words
+        var joined = scratch.joined
+        bytes.removeAll(keepingCapacity: true)
+        words.removeAll(keepingCapacity: true)
+        joined.removeAll(keepingCapacity: true)
+        defer {
+            scratch.bytes = bytes
+            scratch.words = words
+            scratch.joined = joined
+        }
+        var start = -1
+        for byte in text.utf8 {
+            let lowered = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+            let isWord =
+                (lowered >= 0x61 && lowered <= 0x7A) || (lowered >= 0x30 && lowered <= 0x39) || lowered == 0x27
+                || lowered >= 0x80
+            if isWord {
+                if start < 0 { start = bytes.count }
+                bytes.append(lowered)
+            } else if start >= 0 {
+                words.append((start, bytes.count))
+                start = -1
+            }
+        }
+        if start >= 0 { words.append((start, bytes.count)) }
+        var wordPrefix = FNV1a()
+        wordPrefix.add("w:")
+        var pairPrefix = FNV1a()
+        pairPrefix.add("b:")
+        var gramPrefix = FNV1a()
+        gramPrefix.add("c:")
+        bytes.withUnsafeBufferPointer { buffer in
+            for (index, word) in words.enumerated() {
+                var hash = wordPrefix
+                for offset in word.0..<word.1 { hash.add(buffer[offset]) }
+                body(hash.value)
+                if index + 1 < words.count {
+                    let next = words[index + 1]
+                    var pair = pairPrefix
+                    for offset in word.0..<word.1 { pair.add(buffer[offset]) }
+                    pair.add(0x20)
+                    for offset in next.0..<next.1 { pair.add(buffer[offset]) }
+                    body(pair.value)
+                }
+            }
+        }
+        joined.append(0x20)
+        for word in words {
+            joined.append(contentsOf: bytes[word.0..<word.1])
+            joined.append(0x20)
+        }
+        if words.isEmpty { joined.append(0x20) }
+        joined.withUnsafeBufferPointer { buffer in
+            guard buffer.count >= 3 else { return }
+            for offset in 0...(buffer.count - 3) {
+                // The 3-, 4- and 5-grams starting here share their first bytes.
+                var hash = gramPrefix
+                hash.add(buffer[offset])
+                hash.add(buffer[offset + 1])
+                hash.add(buffer[offset + 2])
+                body(hash.value)
+                if offset + 4 <= buffer.count {
+                    hash.add(buffer[offset + 3])
+                    body(hash.value)
+                    if offset + 5 <= buffer.count {
+                        hash.add(buffer[offset + 4])
+                        body(hash.value)
+                    }
+                }
+            }
+        }
     }
 
     /// The n-grams of `text` that raise its score most, strongest first, masked: each letter after
@@ -226,7 +319,9 @@ struct LinearTextModelScratch {
     var bytes: [UInt8] = []
     var words: [(Int, Int)] = []
     var joined: [UInt8] = []
-    var indices: [Int32] = []
+    /// Per weight index, the stamp of the last text that used it (distinct features).
+    var stamps: [UInt32] = []
+    var stamp: UInt32 = 0
 }
 
 /// 64-bit FNV-1a.

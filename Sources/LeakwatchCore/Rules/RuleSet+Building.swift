@@ -25,7 +25,11 @@ extension RuleSet {
     ///
     /// Every problem in every effective file is reported; the set is built only when there are
     /// none, so a bad edit never half-loads.
-    public static func build(layers: [[RuleFileSource]], jit: Bool = true) -> RuleSetBuild {
+    ///
+    /// `prefilterCache`, when given, keeps compiled prefilter databases between runs.
+    public static func build(
+        layers: [[RuleFileSource]], jit: Bool = true, prefilterCache: (any PrefilterDatabaseCache)? = nil
+    ) -> RuleSetBuild {
         // File name -> source, later layers replacing earlier ones; keep first-seen order.
         var order: [String] = []
         var effective: [String: RuleFileSource] = [:]
@@ -58,7 +62,8 @@ extension RuleSet {
         let files = sources.filter { !$0.name.hasSuffix(".model") && !$0.name.hasSuffix(".phrases") }.map {
             RuleFileParser.parse($0.text, path: $0.path)
         }
-        var build = build(files: files, models: models, jit: jit, responsePhrases: responsePhrases)
+        var build = build(
+            files: files, models: models, jit: jit, prefilterCache: prefilterCache, responsePhrases: responsePhrases)
         if !modelProblems.isEmpty {
             build.problems = modelProblems + build.problems
             build.ruleSet = nil
@@ -69,7 +74,7 @@ extension RuleSet {
     /// Builds a rule set from already parsed files (in order) and the models they may name.
     public static func build(
         files: [RuleFile], models: [String: LinearTextModel] = [:], jit: Bool = true,
-        responsePhrases: ResponsePhrases? = nil
+        prefilterCache: (any PrefilterDatabaseCache)? = nil, responsePhrases: ResponsePhrases? = nil
     ) -> RuleSetBuild {
         var problems = files.flatMap(\.problems)
         var warnings: [String] = []
@@ -123,9 +128,20 @@ extension RuleSet {
         guard problems.isEmpty else {
             return RuleSetBuild(ruleSet: nil, problems: problems, warnings: warnings)
         }
-        let set = RuleSet(
+        var set = RuleSet(
             rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings,
-            responsePhrases: responsePhrases)
+            prefilterCache: prefilterCache, responsePhrases: responsePhrases)
+        let unfiltered = set.prefilter.unfiltered
+        if !unfiltered.isEmpty {
+            for item in unfiltered {
+                warnings.append(
+                    "\(item.ruleID): the prefilter cannot take its \(item.role) (\(item.reason)); it runs on every message"
+                )
+            }
+            set = RuleSet(
+                rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings,
+                prefilter: set.prefilter, responsePhrases: responsePhrases)
+        }
         return RuleSetBuild(ruleSet: set, problems: problems, warnings: warnings)
     }
 }

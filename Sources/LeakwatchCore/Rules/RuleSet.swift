@@ -11,13 +11,15 @@ public final class RuleSet: Sendable {
     public let warnings: [String]
     /// Short hash over every rule's revision.
     public let revision: String
+    /// The multi-pattern prefilter over every rule's patterns.
+    public let prefilter: RulePrefilter
     /// The phrases that classify replies to alerts (`responses.phrases`); nil when the rule
     /// directories hold none, and then no alert lists responses.
     public let responsePhrases: ResponsePhrases?
 
     init(
-        rules: [CompiledRule], files: [String], disabled: [String], warnings: [String],
-        responsePhrases: ResponsePhrases? = nil
+        rules: [CompiledRule], files: [String], disabled: [String], warnings: [String], prefilter: RulePrefilter? = nil,
+        prefilterCache: (any PrefilterDatabaseCache)? = nil, responsePhrases: ResponsePhrases? = nil
     ) {
         self.responsePhrases = responsePhrases
         self.rules = rules
@@ -26,6 +28,7 @@ public final class RuleSet: Sendable {
         self.warnings = warnings
         let revisions = rules.map(\.revision).joined(separator: ",")
         self.revision = SHA256.hash(data: Array(revisions.utf8)).prefix(8).hex
+        self.prefilter = prefilter ?? RulePrefilter(rules: rules, cache: prefilterCache)
     }
 
     /// The farthest any rule looks for context (`context` or `unless`), in messages: a streamed
