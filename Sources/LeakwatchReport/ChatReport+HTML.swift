@@ -222,6 +222,7 @@ extension ChatReport {
         ul.responses, ul.seen { margin: 0; padding-left: 1.1rem; }
         li.endorsement b, td.endorsement { color: var(--endorse); } li.challenge b, td.challenge { color: var(--challenge); }
         tr.left td { color: var(--muted); }
+        .membership td:first-child, .exports td:nth-child(4), .exports td:nth-child(5), time { white-space: nowrap; }
         @page { margin: 15mm; }
         @media print {
           body { max-width: none; padding: 0; font-size: 10.5pt; } nav { display: none; }
