@@ -15,9 +15,12 @@ DEMO_DIR    ?= demo
 
 # Build and test dependencies: the C libraries' -dev packages, pkg-config, and what the tests
 # drive for real (journald, systemd, systemd-analyze).
-DEB_PACKAGES := libpcre2-dev libsystemd-dev libvectorscan-dev pkg-config systemd util-linux procps dpkg-dev python3
+DEB_PACKAGES := libpcre2-dev libsystemd-dev libvectorscan-dev libsqlite3-dev pkg-config systemd util-linux procps \
+  dpkg-dev python3
+# Only the tests need these: a real headless browser renders `leakwatch report --format html`.
+TEST_DEB_PACKAGES := chromium
 
-.PHONY: all deps build run scan-samples test quality lint faults clean bench bench-deps
+.PHONY: all deps test-deps build run scan-samples test quality lint faults clean bench bench-deps
 
 all: build
 
@@ -36,6 +39,9 @@ endef
 
 deps:
 	$(call apt-install-missing,$(DEB_PACKAGES))
+
+test-deps: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 
 build: deps
 	$(SWIFT) build -c $(CONFIG)
@@ -60,7 +66,7 @@ scan-samples: build
 	$(LEAKWATCH) scan --rules rules --key $(DEMO_DIR)/fingerprint.key samples; status=$$?; \
 	  echo "(scan exit status $$status: 0 no alerts, 1 alerts found, 2 error)"; [ $$status -le 1 ]
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(if $(LW_AS_ROOT),LEAKWATCH_TEST_DEB="$(CURDIR)/$(LW_DEB_FILE)") $(SWIFT) test --skip-build
 

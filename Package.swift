@@ -20,6 +20,7 @@ let package = Package(
         // C libraries, imported raw. Only the thin wrappers below import them.
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CVectorscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
 
         // Linux calls Swift's Glibc module does not import (renameat2).
@@ -32,6 +33,7 @@ let package = Package(
         // Safe Swift wrappers: one owner per C handle.
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
         .target(name: "Systemd", dependencies: ["CSystemd"]),
+        .target(name: "SQLite", dependencies: ["CSQLite"]),
         .target(name: "Vectorscan", dependencies: ["CVectorscan"]),
 
         // The engine: parses exports, matches rules, builds alerts. No I/O of its own.
@@ -52,12 +54,19 @@ let package = Package(
         // Where alerts go: the crash-safe spool and the journal, behind one `AlertSink` protocol.
         .target(name: "LeakwatchOutputs", dependencies: ["LeakwatchCore", "Posix", "Systemd"]),
 
+        // State across exports, in SQLite: message keys and chats, delivered ids, sightings,
+        // membership; with the spool, the exactly-once delivery ledger.
+        .target(name: "LeakwatchState", dependencies: ["LeakwatchCore", "LeakwatchOutputs", "SQLite"]),
+
+        // `leakwatch report`: per chat, from the state database, as text and as one HTML file.
+        .target(name: "LeakwatchReport", dependencies: ["LeakwatchCore", "LeakwatchState"]),
+
         // The daemon: long-running services (drop-directory watcher, workers, control) assembled
         // with swift-service-lifecycle.
         .target(
             name: "LeakwatchDaemon",
             dependencies: [
-                "LeakwatchCore", "LeakwatchScan", "LeakwatchOutputs", "Systemd", "Posix",
+                "LeakwatchCore", "LeakwatchScan", "LeakwatchOutputs", "LeakwatchState", "Systemd", "Posix",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,19 +82,42 @@ let package = Package(
                 "LeakwatchScan",
                 "LeakwatchDaemon",
                 "Posix",
+                "LeakwatchState",
+                "LeakwatchReport",
+                "LeakwatchOutputs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
+        // The four-phone test chat of issue 11, written out as each phone exports it.
+        .target(
+            name: "LeakwatchTestSupport",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Tests/LeakwatchTestSupport"
+        ),
+
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
-        .testTarget(name: "LeakwatchCoreTests", dependencies: ["LeakwatchCore"], exclude: ["Golden"]),
+        .testTarget(
+            name: "LeakwatchCoreTests", dependencies: ["LeakwatchCore", "LeakwatchTestSupport"], exclude: ["Golden"]),
+        .testTarget(
+            name: "LeakwatchStateTests",
+            dependencies: [
+                "LeakwatchState", "LeakwatchReport", "LeakwatchCore", "LeakwatchOutputs", "LeakwatchScan", "SQLite",
+                "LeakwatchTestSupport", "Posix",
+            ]
+        ),
         .testTarget(
             name: "LeakwatchDaemonTests",
-            dependencies: ["LeakwatchDaemon", "LeakwatchOutputs", "LeakwatchCore", "LeakwatchScan", "Systemd", "Posix"]
+            dependencies: [
+                "LeakwatchDaemon", "LeakwatchOutputs", "LeakwatchCore", "LeakwatchScan", "Systemd", "Posix",
+                "LeakwatchTestSupport",
+            ]
         ),
         .testTarget(name: "ServiceTests", dependencies: [], exclude: ["harness.sh"]),
-        .testTarget(name: "LeakwatchScanTests", dependencies: ["LeakwatchScan", "LeakwatchCore"], exclude: ["Golden"]),
+        .testTarget(
+            name: "LeakwatchScanTests", dependencies: ["LeakwatchScan", "LeakwatchCore", "LeakwatchTestSupport"],
+            exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -92,7 +92,7 @@ install: $(LW_INSTALL_PREREQ) $(LW_GENERATE_MANUAL)
 	  "$(DESTDIR)$(TMPFILESDIR)" "$(DESTDIR)$(CATALOGDIR)" \
 	  "$(DESTDIR)$(SYSCONFDIR)/leakwatch" "$(DESTDIR)$(SYSCONFDIR)/leakwatch/rules.d"
 	$(LW_INSTALL) -m 0755 "$(INSTALL_BIN)" "$(DESTDIR)$(BINDIR)/leakwatch"
-	$(LW_INSTALL) -m 0644 rules/*.yml rules/*.model "$(DESTDIR)$(DATADIR)/leakwatch/rules/"
+	$(LW_INSTALL) -m 0644 rules/*.yml rules/*.model rules/*.phrases "$(DESTDIR)$(DATADIR)/leakwatch/rules/"
 	$(LW_SUBST) $(LW_SYSTEMD_DIR)/leakwatch.service > "$(DESTDIR)$(UNITDIR)/leakwatch.service"
 	chmod 0644 "$(DESTDIR)$(UNITDIR)/leakwatch.service"
 	$(LW_SUBST) $(LW_SYSTEMD_DIR)/leakwatch.sysusers > "$(DESTDIR)$(SYSUSERSDIR)/leakwatch.conf"
@@ -145,7 +145,7 @@ endif
 # (dpkg-shlibdeps where available; the Swift runtime itself is linked in statically).
 LW_DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 LW_DEB_FILE := $(LW_DEB_DIR)/leakwatch_$(VERSION)-$(DEB_REVISION)_$(LW_DEB_ARCH).deb
-LW_DEB_FALLBACK_DEPENDS := libc6, libgcc-s1, libstdc++6, libpcre2-8-0, libsystemd0, zlib1g
+LW_DEB_FALLBACK_DEPENDS := libc6, libgcc-s1, libstdc++6, libpcre2-8-0, libsystemd0, libsqlite3-0, zlib1g
 
 # The binary is stripped as dh_strip does; md5sums as dh_md5sums writes them; every directory is
 # 0755 whatever the umask.

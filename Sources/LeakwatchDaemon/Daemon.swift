@@ -2,6 +2,7 @@ import Foundation
 import LeakwatchCore
 import LeakwatchOutputs
 import LeakwatchScan
+import LeakwatchState
 import Logging
 import Posix
 import ServiceLifecycle
@@ -62,17 +63,27 @@ public enum Daemon {
                 message: "rules did not load (\(problems.count) problem(s)); run `leakwatch rules check`")
         }
         let fingerprintKey = try FingerprintKeyFile.loadOrCreate(paths.fingerprintKey)
-        let crashPoint = Posix.environment("LEAKWATCH_TEST_CRASH_AT").flatMap(
-            ExportProcessor.CrashPoint.init(rawValue:))
+        let crashHook = ExportProcessor.crashHook(Posix.environment("LEAKWATCH_TEST_CRASH_AT"))
+        // Delivered ids live in the state database, so the spool's rotated files are never read
+        // at start; a new database over an old spool takes the spool's ids once.
         var spoolConfiguration = AlertSpool.Configuration(
             directory: configuration.spoolDirectory, maxBytes: configuration.spoolMaxBytes,
             keep: configuration.spoolKeep)
-        spoolConfiguration.crashInsideWriteForTests = crashPoint == .midSpoolWrite
+        spoolConfiguration.indexesIDs = false
+        spoolConfiguration.crashInsideWriteForTests = crashHook?.0 == .midSpoolWrite
         let spool = try AlertSpool(spoolConfiguration)
 
         for repair in spool.repairs {
             events.log(DaemonEvent(.spoolRepaired, repair, fields: ["SPOOL": spool.configuration.path]))
         }
+        let database = try StateDatabase(path: paths.stateDatabase)
+        let ledger = StateLedger(database: database, spool: spool)
+        let imported = try ledger.importSpoolIfNeeded()
+        if imported > 0 {
+            events.log(
+                DaemonEvent(.started, "state database: \(imported) ids already in the spool counted as delivered"))
+        }
+        try ledger.settlePendingBatches()
 
         let status = DaemonStatus(workers: configuration.workers)
         status.recordRules(count: ruleSet.rules.count, revision: ruleSet.revision)
@@ -90,10 +101,13 @@ public enum Daemon {
             directory: paths.drop, queue: queue, status: status, events: events, recovered: leftovers)
 
         var processor = ExportProcessor(
-            configuration: configuration, paths: paths, rules: store, spool: spool,
+            configuration: configuration, paths: paths, rules: store, spool: spool, ledger: ledger,
             journal: configuration.journal ? JournalAlertSink(availability: events.availability) : nil, events: events,
             status: status, fingerprintKey: fingerprintKey)
-        processor.crashPoint = crashPoint
+        if let (point, countdown) = crashHook {
+            processor.crashPoint = point
+            processor.crashAt = countdown
+        }
         let ingest = IngestService(
             processor: processor, queue: queue, watcher: watcher, workers: configuration.workers, status: status,
             events: events)

@@ -1,6 +1,7 @@
 import Foundation
 import LeakwatchCore
 import LeakwatchScan
+import LeakwatchState
 import Posix
 import Yams
 
@@ -199,6 +200,8 @@ public struct DaemonPaths: Sendable, Hashable {
     public var seen: SystemPath
     public var fingerprintKey: String
     public var reloadStatus: SystemPath
+    /// The state database (`StateDatabase`).
+    public var stateDatabase: String
 
     public init(_ configuration: DaemonConfiguration) {
         state = SystemPath(configuration.stateDirectory)
@@ -210,5 +213,6 @@ public struct DaemonPaths: Sendable, Hashable {
         seen = state.appending("seen")
         fingerprintKey = configuration.stateDirectory + "/fingerprint.key"
         reloadStatus = state.appending("reload.status")
+        stateDatabase = configuration.stateDirectory + "/" + StateDatabase.fileName
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 import LeakwatchCore
 import LeakwatchOutputs
 import LeakwatchScan
+import LeakwatchState
 import Posix
+import Synchronization
 
 /// What became of one work item.
 public enum ProcessingOutcome: Sendable, Equatable {
@@ -31,18 +33,42 @@ public struct ExportProcessor: Sendable {
     public let paths: DaemonPaths
     public let rules: RuleSetStore
     public let spool: AlertSpool
+    /// Decides what is new (one alert per leak across exports of a chat) and delivers it to the
+    /// spool exactly once.
+    public let ledger: StateLedger
     public let journal: JournalAlertSink?
     public let events: EventLog
     public let status: DaemonStatus
     public let fingerprintKey: [UInt8]
     /// Test hook: where to die with SIGKILL, to prove crash safety (`LEAKWATCH_TEST_CRASH_AT`).
     public var crashPoint: CrashPoint?
+    /// Test hook: die at the crash point's n-th passage (`LEAKWATCH_TEST_CRASH_AT=after-spool@2`).
+    public var crashAt: CrashCountdown?
+
+    /// Counts passages through the crash point (shared by every worker).
+    public final class CrashCountdown: Sendable {
+        let remaining: Atomic<Int>
+        public init(_ passage: Int) { remaining = Atomic(max(1, passage)) }
+        func isDue() -> Bool { remaining.subtract(1, ordering: .relaxed).newValue == 0 }
+    }
+
+    /// Parses `LEAKWATCH_TEST_CRASH_AT`: `point` or `point@n`.
+    public static func crashHook(_ text: String?) -> (CrashPoint, CrashCountdown)? {
+        guard let text else { return nil }
+        let parts = text.split(separator: "@", maxSplits: 1)
+        guard let point = parts.first.flatMap({ CrashPoint(rawValue: String($0)) }) else { return nil }
+        return (point, CrashCountdown(parts.count > 1 ? Int(parts[1]) ?? 1 : 1))
+    }
 
     /// Points in the processing of a file where the exactly-once tests kill the daemon.
-    public enum CrashPoint: String, Sendable {
+    public enum CrashPoint: String, Sendable, CaseIterable {
         case midScan = "mid-scan"
+        /// The state has recorded the batch about to go to the spool.
         case beforeSpool = "before-spool"
+        /// The spool has the batch; the state does not count it delivered yet.
         case afterSpool = "after-spool"
+        /// The state counts the batch delivered; the journal does not have it yet.
+        case afterState = "after-state"
         case afterJournal = "after-journal"
         case midClaim = "mid-claim"
         /// Inside the spool write (half the batch written): see `AlertSpool.Configuration`.
@@ -50,7 +76,7 @@ public struct ExportProcessor: Sendable {
     }
 
     private func crash(at point: CrashPoint) {
-        if crashPoint == point { try? Posix.send(.kill, to: Posix.processID) }
+        if crashPoint == point, crashAt?.isDue() ?? true { try? Posix.send(.kill, to: Posix.processID) }
     }
 
     /// Prefix of a copy-claim in progress in `work/` (`.claim-ID`, with `.claim-ID.name` holding
@@ -219,32 +245,50 @@ public struct ExportProcessor: Sendable {
             scanner: scanner, workers: 1, maxFileBytes: configuration.maxFileBytes,
             streamThreshold: configuration.streamThreshold, maxArchiveBytes: configuration.maxArchiveBytes,
             chunkBytes: configuration.chunkBytes)
-        let result = session.scan(file, reportedPath: reportedPath, fileName: workName.escaped, scratch: scratch)
-        if let failure = result.failure {
-            return quarantine(
-                from: workPath, name: workName, code: failure.code.rawValue, detail: failure.message, item: item)
-        }
-
-        // Alerts first, durably; only then may the export leave work/.
-        var batch = AlertBatch(alerts: result.alerts, records: result.records)
-        // The first export with these bytes is remembered before anything is delivered, so that of
-        // two copies processed at once, one is always recorded as the duplicate of the other.
+        let detectedAt = AlertFormatting.rfc3339(Date())
+        // Alerts first, durably, through the state (which turns leaks already alerted on in another
+        // export of the chat into sightings); only then may the export leave work/. Scanned again
+        // when another export of the chat added an alert meanwhile.
+        let result: ScanResult
+        let batch: AlertBatch
+        let fresh: AlertBatch
         let seen = SeenExports(directory: paths.seen)
-        do throws(PosixError) {
-            if let duplicate = try seen.check(result, name: workName, identity: SeenExports.Identity(info)) {
-                batch.records.append(duplicate)
-            }
-        } catch {
-            return .retryLater(item: item, error: "cannot record the export as seen: \(error)")
-        }
-        let fresh = spool.unseen(batch)
-        crash(at: .beforeSpool)
         do {
-            try spool.deliver(fresh)
+            var scanned: ScanResult
+            var outcome: LedgerOutcome
+            repeat {
+                let watch = try ledger.watch()
+                scanned = session.scan(
+                    file, reportedPath: reportedPath, fileName: workName.escaped, scratch: scratch, watch: watch)
+                if let failure = scanned.failure {
+                    return quarantine(
+                        from: workPath, name: workName, code: failure.code.rawValue, detail: failure.message,
+                        item: item)
+                }
+                // The first export with these bytes is remembered before anything is delivered, so
+                // that of two copies processed at once, one is always recorded as the duplicate.
+                do throws(PosixError) {
+                    if let duplicate = try seen.check(scanned, name: workName, identity: SeenExports.Identity(info)) {
+                        scanned.records.append(duplicate)
+                    }
+                } catch {
+                    return .retryLater(item: item, error: "cannot record the export as seen: \(error)")
+                }
+                outcome = try ledger.record(scanned, detectedAt: detectedAt) { step in
+                    switch step {
+                    case .intentRecorded: crash(at: .beforeSpool)
+                    case .spooled: crash(at: .afterSpool)
+                    case .delivered: crash(at: .afterState)
+                    }
+                }
+            } while outcome.isStale
+            guard case .recorded(let all, let new) = outcome else { return .skipped }
+            result = scanned
+            batch = all
+            fresh = new
         } catch {
             return .retryLater(item: item, error: error.description)
         }
-        crash(at: .afterSpool)
         let marker = paths.journaled.appending(workName)
         if let journal {
             // After a crash the journal may lack what the spool has: send the whole batch again
@@ -267,6 +311,7 @@ public struct ExportProcessor: Sendable {
                     .duplicateExport, duplicate.detail,
                     fields: ["FILE": workName.escaped, "SOURCE_SHA256": result.file.sha256]))
         }
+        let sightings = fresh.records.filter { $0.kind == .sighting }.count
         let milliseconds = (ContinuousClock.now - started).milliseconds
 
         if result.incomplete {
@@ -302,11 +347,13 @@ public struct ExportProcessor: Sendable {
             DaemonEvent(
                 .fileProcessed,
                 "processed \(workName.escaped): \(result.formatDescription), \(result.messageCount) messages, "
-                    + "\(result.alerts.count) alerts (\(fresh.alerts.count) new), \(milliseconds) ms",
+                    + "\(result.alerts.count) alerts (\(fresh.alerts.count) new, \(sightings) sightings), "
+                    + "\(milliseconds) ms",
                 fields: [
                     "FILE": workName.escaped, "FORMAT": result.formatDescription,
                     "MESSAGES": String(result.messageCount), "ALERTS": String(result.alerts.count),
-                    "MILLISECONDS": String(milliseconds), "SOURCE_SHA256": result.file.sha256,
+                    "SIGHTINGS": String(sightings), "MILLISECONDS": String(milliseconds),
+                    "SOURCE_SHA256": result.file.sha256,
                 ]))
         return .processed(alerts: result.alerts.count)
     }
@@ -394,6 +441,13 @@ public struct ExportProcessor: Sendable {
             }
         }
         throw PosixError(call: "renameat2", path: source, errno: EEXIST)
+    }
+}
+
+extension LedgerOutcome {
+    var isStale: Bool {
+        if case .stale = self { return true }
+        return false
     }
 }
 

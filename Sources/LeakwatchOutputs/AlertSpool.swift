@@ -24,6 +24,9 @@ public final class AlertSpool: AlertSink, Sendable {
         /// Test hook (`LEAKWATCH_TEST_CRASH_AT=mid-spool-write`): the first write stops halfway
         /// and the process kills itself, leaving the torn line a power cut or `kill -9` would.
         public var crashInsideWriteForTests = false
+        /// Whether the spool itself remembers the ids its rotated files hold (reading them at
+        /// start) to write each once. Off when the state database keeps delivered ids instead.
+        public var indexesIDs = true
 
         public init(directory: String, maxBytes: Int = 64 << 20, keep: Int = 10) {
             self.directory = directory
@@ -58,7 +61,7 @@ public final class AlertSpool: AlertSink, Sendable {
         self.configuration = configuration
         let file = try Self.openSpoolFile(configuration)
         var ids = Set<String>()
-        for path in Self.spoolFiles(configuration).dropFirst() {
+        for path in Self.spoolFiles(configuration).dropFirst() where configuration.indexesIDs {
             guard let bytes = try? Posix.readFile(path) else { continue }
             Self.collectIDs(in: bytes[...], into: &ids)
         }
@@ -120,13 +123,16 @@ public final class AlertSpool: AlertSink, Sendable {
                 try Self.rotate(&state, configuration)
             }
             try Self.append(bytes, to: &state, configuration)
-            for line in lines { state.ids.insert(line.id) }
+            if configuration.indexesIDs {
+                for line in lines { state.ids.insert(line.id) }
+            }
         }
     }
 
     // MARK: - File handling
 
-    static func spoolFiles(_ configuration: Configuration) -> [SystemPath] {
+    /// The spool's files, newest first: `alerts.jsonl`, `alerts.jsonl.1`, ... `.keep`.
+    public static func spoolFiles(_ configuration: Configuration) -> [SystemPath] {
         [configuration.spoolPath] + (1...max(1, configuration.keep)).map { SystemPath("\(configuration.path).\($0)") }
     }
 

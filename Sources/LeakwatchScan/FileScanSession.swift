@@ -33,8 +33,8 @@ public struct FileScanSession: Sendable {
         self.chunkBytes = chunkBytes
     }
 
-    /// Opens, reads and scans one file.
-    public func scanFile(_ path: SystemPath, scratch: MatchScratch) -> ScanResult {
+    /// Opens, reads and scans one file; with `watch`, the result carries transcripts for the state.
+    public func scanFile(_ path: SystemPath, scratch: MatchScratch, watch: ContentWatch? = nil) -> ScanResult {
         let file: FileDescriptor
         do throws(PosixError) {
             file = try Posix.open(path, [.nonBlocking])
@@ -43,7 +43,8 @@ public struct FileScanSession: Sendable {
             result.failure = LeakwatchError(.unreadable, "cannot open", error)
             return result
         }
-        return scan(file, reportedPath: path.escaped, fileName: path.lastComponent.escaped, scratch: scratch)
+        return scan(
+            file, reportedPath: path.escaped, fileName: path.lastComponent.escaped, scratch: scratch, watch: watch)
     }
 
     /// Scans an open file: checks it is a regular file within `maxFileBytes` (`fstat`), then
@@ -51,9 +52,11 @@ public struct FileScanSession: Sendable {
     /// - Parameters:
     ///   - reportedPath: the path alerts name.
     ///   - fileName: its last component, used only for chat names.
-    public func scan(_ file: FileDescriptor, reportedPath: String, fileName: String, scratch: MatchScratch)
-        -> ScanResult
-    {
+    ///   - watch: when given, the result carries transcripts for the state.
+    public func scan(
+        _ file: FileDescriptor, reportedPath: String, fileName: String, scratch: MatchScratch,
+        watch: ContentWatch? = nil
+    ) -> ScanResult {
         let detectedAt = AlertFormatting.rfc3339(Date())
         do throws(LeakwatchError) {
             let size = try FileReading.regularFileSize(file, limit: maxFileBytes)
@@ -61,10 +64,11 @@ public struct FileScanSession: Sendable {
                 var source = FileDescriptorByteSource(file)
                 return StreamingExportScanner(scanner: scanner, chunkBytes: chunkBytes).scan(
                     &source, path: reportedPath, fileName: fileName, scratch: scratch, detectedAt: detectedAt,
-                    wholeFileLimit: maxArchiveBytes)
+                    wholeFileLimit: maxArchiveBytes, watch: watch)
             }
             let bytes = try FileReading.readAll(file, limit: maxFileBytes)
-            return scanner.scan(bytes, path: reportedPath, fileName: fileName, scratch: scratch, detectedAt: detectedAt)
+            return scanner.scan(
+                bytes, path: reportedPath, fileName: fileName, scratch: scratch, detectedAt: detectedAt, watch: watch)
         } catch {
             var result = ScanResult(file: ScannedFile(path: reportedPath, sha256: ""))
             var failure = error
@@ -75,8 +79,11 @@ public struct FileScanSession: Sendable {
     }
 
     /// Scans `paths` with `workers` concurrent workers; `deliver` is called once per file, in
-    /// the order of `paths`, as soon as that file and all before it are done.
-    public func run(_ paths: [SystemPath], deliver: (Int, ScanResult) -> Void) async {
+    /// the order of `paths`, as soon as that file and all before it are done. `watch`, when given,
+    /// is asked for the state's `ContentWatch` before each file.
+    public func run(
+        _ paths: [SystemPath], watch: (@Sendable () -> ContentWatch?)? = nil, deliver: (Int, ScanResult) -> Void
+    ) async {
         let next = WorkCounter()
         await withTaskGroup(of: Void.self) { group in
             // Workers pull indices; results are reordered below.
@@ -96,7 +103,7 @@ public struct FileScanSession: Sendable {
                         let index = next.take()
                         guard index < paths.count else { break }
                         if let scratch {
-                            results.put(index, scanFile(paths[index], scratch: scratch))
+                            results.put(index, scanFile(paths[index], scratch: scratch, watch: watch?()))
                         } else {
                             // Every file still gets a result, so delivery never waits forever.
                             var failed = ScanResult(file: ScannedFile(path: paths[index].escaped, sha256: ""))

@@ -1,9 +1,10 @@
 import LeakwatchCore
 import Posix
 
-/// Loads rule layers from directories: `*.yml`/`*.yaml` rule files and `*.model` files (linear
-/// text models that rules name), each directory a layer, later directories overriding earlier
-/// ones by file name (like systemd drop-ins).
+/// Loads rule layers from directories: `*.yml`/`*.yaml` rule files, `*.model` files (linear
+/// text models that rules name) and `responses.phrases` (how replies to alerts are classified),
+/// each directory a layer, later directories overriding earlier ones by file name (like systemd
+/// drop-ins).
 public enum RuleDirectories {
     /// Shipped rules once installed.
     public static let installedShipped = "/usr/share/leakwatch/rules"
@@ -27,7 +28,8 @@ public enum RuleDirectories {
             do {
                 for name in try FileReading.listDirectory(SystemPath(directory))
                 where !name.hasPrefix(".")
-                    && (name.hasSuffix(".yml") || name.hasSuffix(".yaml") || name.hasSuffix(".model"))
+                    && (name.hasSuffix(".yml") || name.hasSuffix(".yaml") || name.hasSuffix(".model")
+                        || name == FileName(ResponsePhrases.fileName))
                 {
                     let path = SystemPath(directory).appending(name)
                     do {

@@ -3,6 +3,7 @@ import Foundation
 import LeakwatchCore
 import LeakwatchDaemon
 import LeakwatchScan
+import LeakwatchState
 
 extension ColorChoice: ExpressibleByArgument {}
 
@@ -14,7 +15,11 @@ struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract: "Scan exported chats (files or directories, recursively) and report alerts.",
-        discussion: "Exit status: 0 no alerts, 1 alerts found, 2 an error.")
+        discussion: """
+            Several exports of the same chat give each leak one alert: the first export (in the \
+            order given) holds the alert, later ones a `sighting` record. Exit status: 0 no alerts, \
+            1 alerts found, 2 an error.
+            """)
 
     @Argument(help: "Files or directories to scan.")
     var paths: [String]
@@ -29,6 +34,12 @@ struct ScanCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Fingerprint key file (created 0600 on first use).", valueName: "FILE"))
     var key: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Keep chats, message keys, alerts and sightings in this state database (as the daemon's state.sqlite), for `leakwatch report` and later scans; default: in memory, for this run only.",
+            valueName: "FILE"))
+    var state: String?
 
     @Option(help: "Files scanned at once (default: number of cores).")
     var workers: Int?
@@ -95,6 +106,13 @@ struct ScanCommand: AsyncParsableCommand {
         if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { session.chunkBytes = max(1, size) }
         if let size = maxArchiveSize.flatMap(DaemonConfiguration.parseSize) { session.maxArchiveBytes = size }
 
+        let ledger: StateLedger
+        do {
+            ledger = StateLedger(database: try StateDatabase(path: state ?? StateDatabase.temporary), spool: nil)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
         let (files, expandErrors) = FileReading.expand(paths)
         var failed = !expandErrors.isEmpty
         for error in expandErrors { Terminal.error(error.description) }
@@ -102,20 +120,47 @@ struct ScanCommand: AsyncParsableCommand {
         let colored = format == .text && Terminal.useColor(color)
         let progress = ProgressBar(total: files.count, enabled: Terminal.stderrIsTerminal && files.count > 1)
         var alertCount = 0
-        await session.run(files) { index, result in
+        var rescanScratch: MatchScratch?
+        await session.run(files, watch: { try? ledger.watch() }) { index, scanned in
             progress.finish()
+            var result = scanned
             if let failure = result.failure {
                 failed = true
                 Terminal.error("\(failure.path ?? files[index].escaped): \(failure.message)")
+                return
             }
-            alertCount += result.alerts.count
+            // Settle against the state: a leak already alerted on in another export of the same chat
+            // becomes a sighting. Scanned again when an earlier file's alerts were not watched for.
+            var alerts = result.alerts
+            var records = result.records
+            do {
+                while true {
+                    if case .recorded(let all, _) = try ledger.record(result) {
+                        alerts = all.alerts
+                        records = all.records
+                        break
+                    }
+                    if rescanScratch == nil { rescanScratch = try MatchScratch(budget: scanner.matcher.budget) }
+                    result = session.scanFile(files[index], scratch: rescanScratch!, watch: try ledger.watch())
+                }
+            } catch {
+                failed = true
+                Terminal.error("\(error)")
+            }
+            alertCount += alerts.count
             switch format {
             case .json:
-                for alert in result.alerts { Terminal.write(AlertFormatting.jsonLine(alert)) }
-                for record in result.records { Terminal.write(AlertFormatting.jsonLine(record)) }
+                for alert in alerts { Terminal.write(AlertFormatting.jsonLine(alert)) }
+                for record in records { Terminal.write(AlertFormatting.jsonLine(record)) }
             case .text:
-                for alert in result.alerts { Terminal.write(AlertFormatting.textLine(alert, color: colored)) }
-                for record in result.records { Terminal.warn(AlertFormatting.textLine(record)) }
+                for alert in alerts { Terminal.write(AlertFormatting.textLine(alert, color: colored)) }
+                for record in records {
+                    if record.kind == .sighting {
+                        Terminal.write(AlertFormatting.textLine(record))
+                    } else {
+                        Terminal.warn(AlertFormatting.textLine(record))
+                    }
+                }
             }
             progress.update(done: index + 1, current: files[index].escaped)
         }

@@ -31,7 +31,7 @@ import Testing
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
-    @Test(arguments: ["mid-scan", "before-spool", "after-spool", "after-journal"])
+    @Test(arguments: ["mid-scan", "before-spool", "after-spool", "after-state", "after-journal"])
     func killedAtAnyPointTheSpoolHoldsEveryAlertExactlyOnce(crashPoint: String) throws {
         let daemon = try DaemonHarness()
         let samples = ["whatsapp-android-shift.txt", "whatsapp-ios-briefing.txt"]

@@ -31,13 +31,15 @@ public struct ExportScanner: Sendable {
 
     /// Scans `bytes`, the content of the file reported as `path` (`fileName` is its last
     /// component, used only for chat names). `inspect`, when given, sees every parsed export
-    /// before it is matched (`leakwatch eval` uses it to know every message).
+    /// before it is matched (`leakwatch eval` uses it to know every message). With `watch`, the
+    /// result carries a transcript of each export (`ScanResult.transcripts`) for the state database.
     public func scan(
         _ bytes: [UInt8], path: String, fileName: String, scratch: MatchScratch, detectedAt: String,
-        inspect: ((ParsedExport) -> Void)? = nil
+        inspect: ((ParsedExport) -> Void)? = nil, watch: ContentWatch? = nil
     ) -> ScanResult {
         let file = ScannedFile(path: path, bytes: bytes)
         var result = ScanResult(file: file)
+        result.watch = watch
         let exports: [ParsedExport]
         do {
             exports = try ExportParsing.parse(
@@ -53,13 +55,16 @@ public struct ExportScanner: Sendable {
             var pieces = MessagePieces(maxBytes: maxLineBytes)
             let messages = pieces.cut(export.messages)
             if let note = pieces.note { export.notes.append(note) }
+            var transcript = watch.map { TranscriptBuilder(watch: $0) }
+            transcript?.add(messages, startingAt: 0)
+            let follower: (Int) -> Message? = { $0 < messages.count ? messages[$0] : nil }
             let textBytes = messages.reduce(0) { $0 + $1.text.utf8.count }
             if textBytes <= chunkBytes {
                 let report = matcher.match(messages, scratch: scratch)
                 for (rule, cost) in report.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
                 record(
                     export: export, messageCount: messages.count, exportIndex: index, hits: report.hits,
-                    message: { messages[$0] },
+                    message: { messages[$0] }, follower: follower, transcript: &transcript,
                     ruleErrors: report.ruleErrors.map { error in
                         let message = messages[error.messageIndex]
                         return LocatedRuleError(error: error, line: message.line, messageID: message.id)
@@ -85,7 +90,8 @@ public struct ExportScanner: Sendable {
             for (rule, cost) in matching.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
             record(
                 export: export, messageCount: messages.count, exportIndex: index, hits: matching.hits,
-                message: { messages[$0] }, ruleErrors: matching.ruleErrors, budgetExhausted: matching.budgetExhausted,
+                message: { messages[$0] }, follower: follower, transcript: &transcript,
+                ruleErrors: matching.ruleErrors, budgetExhausted: matching.budgetExhausted,
                 file: file, detectedAt: detectedAt, into: &result)
         }
         return result
@@ -99,19 +105,26 @@ public struct ExportScanner: Sendable {
     }
 
     /// Adds what matching one export gave to `result`: its summary, alerts and records.
-    /// `message` looks up the export's messages by index (those with hits at least).
+    /// `message` looks up the export's messages by index (those with hits at least); `follower`
+    /// the messages after them, for responses (nil when not kept). `transcript`, when one is being
+    /// built, learns the alerts' messages and is added to the result.
     func record(
         export: ParsedExport, messageCount: Int, exportIndex index: Int, hits: [RuleHit],
-        message: (Int) -> Message, ruleErrors: [LocatedRuleError], budgetExhausted: BudgetExhaustion?,
+        message: (Int) -> Message, follower: (Int) -> Message?, transcript: inout TranscriptBuilder?,
+        ruleErrors: [LocatedRuleError], budgetExhausted: BudgetExhaustion?,
         file: ScannedFile, detectedAt: String, into result: inout ScanResult
     ) {
         result.exports.append(
             ScanResult.ExportSummary(
                 format: export.format.rawValue, entry: export.entry, chat: export.chat, messages: messageCount,
                 participants: export.participants.count, dateOrder: export.dateOrder))
-        result.alerts += alertBuilder.alerts(
+        var alerts = alertBuilder.alerts(
             for: hits, message: message, in: export, exportIndex: index, file: file, ruleSet: ruleSet,
             detectedAt: detectedAt)
+        AlertAnnotation.annotate(
+            &alerts, hits: hits, ruleSet: ruleSet, message: message, follower: follower, transcript: &transcript)
+        result.alerts += alerts
+        if let transcript { result.transcripts.append(transcript.transcript) }
         let source = ScanRecord.Source(file: file, export: export)
         for located in ruleErrors {
             let error = located.error
@@ -151,6 +164,10 @@ public struct ScanResult: Sendable {
     public var alerts: [Alert] = []
     /// Rule errors, incomplete scans and parser notes.
     public var records: [ScanRecord] = []
+    /// One per export, in the order of `exports`, when the scan was given a `ContentWatch`.
+    public var transcripts: [ExportTranscript] = []
+    /// The watch the scan was given, if any.
+    public var watch: ContentWatch?
     /// Some part of the file was not scanned (budget or archive limit): see `records`.
     public var incomplete = false
     /// The file could not be scanned at all.

@@ -43,12 +43,12 @@ public struct StreamingExportScanner: Sendable {
     ///   JSON export); a larger one fails with `too-large`.
     public func scan<Source: ExportByteSource>(
         _ source: inout Source, path: String, fileName: String, scratch: MatchScratch, detectedAt: String,
-        wholeFileLimit: Int = .max
+        wholeFileLimit: Int = .max, watch: ContentWatch? = nil
     ) -> ScanResult {
         do {
             return try scanThrowing(
                 &source, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt,
-                wholeFileLimit: wholeFileLimit)
+                wholeFileLimit: wholeFileLimit, watch: watch)
         } catch {
             var result = ScanResult(file: ScannedFile(path: path, sha256: ""))
             result.failure = LeakwatchError(code: error.code, message: error.message, path: path, cause: error)
@@ -58,7 +58,7 @@ public struct StreamingExportScanner: Sendable {
 
     private func scanThrowing<Source: ExportByteSource>(
         _ source: inout Source, path: String, fileName: String, scratch: MatchScratch, detectedAt: String,
-        wholeFileLimit: Int
+        wholeFileLimit: Int, watch: ContentWatch?
     ) throws(LeakwatchError) -> ScanResult {
         let sniff = try self.sniff(&source)
         try source.rewind()
@@ -66,7 +66,8 @@ public struct StreamingExportScanner: Sendable {
         switch sniff {
         case .wholeFile:
             let bytes = try readWhole(&source, limit: wholeFileLimit, path: path)
-            return scanner.scan(bytes, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt)
+            return scanner.scan(
+                bytes, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt, watch: watch)
         case .plain: layout = nil
         case .whatsApp(let found): layout = found
         }
@@ -88,6 +89,7 @@ public struct StreamingExportScanner: Sendable {
         var matching = ChunkMatching(
             matcher: scanner.matcher, scratch: scratch,
             window: scanner.ruleSet.contextWindow)
+        var transcript = watch.map { TranscriptBuilder(watch: $0) }
         var reader = DecodedLineReader(readBytes: chunkBytes, hashing: false, maxLineBytes: maxLineBytes)
         var headerScanner = WhatsAppHeaderScanner()
         var cutSearch = 0
@@ -134,7 +136,9 @@ public struct StreamingExportScanner: Sendable {
             reader.consume(end)
             cutSearch = 0
             startsInsideMessage = forced
-            matching.add(pieces.cut(messages))
+            let cutMessages = pieces.cut(messages)
+            transcript?.add(cutMessages, startingAt: matching.messageCount)
+            matching.add(cutMessages)
         }
         matching.finish()
 
@@ -143,11 +147,14 @@ public struct StreamingExportScanner: Sendable {
         export.notes.insert(contentsOf: decodingNotes, at: 0)
         if let note = pieces.note { export.notes.append(note) }
         var result = ScanResult(file: file)
+        result.watch = watch
         result.ruleCosts = matching.ruleCosts
         let hitMessages = matching.hitMessages
+        let followerMessages = matching.followerMessages
         scanner.record(
             export: export, messageCount: matching.messageCount, exportIndex: 0, hits: matching.hits,
             message: { hitMessages[$0] ?? Message(sent: "", sender: nil, text: "", kind: .text) },
+            follower: { hitMessages[$0] ?? followerMessages[$0] }, transcript: &transcript,
             ruleErrors: matching.ruleErrors, budgetExhausted: matching.budgetExhausted, file: file,
             detectedAt: detectedAt, into: &result)
         return result
