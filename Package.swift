@@ -20,6 +20,7 @@ let package = Package(
         // C libraries, imported raw. Only the thin wrappers below import them.
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CVectorscan", pkgConfig: "libhs", providers: [.apt(["libvectorscan-dev"])]),
         // Media: image decoding, OCR, PDF text and rendering, photo metadata.
         .systemLibrary(name: "CLeptonica", pkgConfig: "lept", providers: [.apt(["libleptonica-dev"])]),
@@ -36,9 +37,14 @@ let package = Package(
         // Linux calls Swift's Glibc module does not import (renameat2).
         .target(name: "CLinux"),
 
+        // The one layer for system calls: each retries EINTR and throws the call, the path (as
+        // bytes) and errno. File names are bytes (`FileName`), shown escaped.
+        .target(name: "Posix", dependencies: ["CLinux"]),
+
         // Safe Swift wrappers: one owner per C handle.
         .target(name: "PCRE2", dependencies: ["CPCRE2"]),
         .target(name: "Systemd", dependencies: ["CSystemd"]),
+        .target(name: "SQLite", dependencies: ["CSQLite"]),
         .target(name: "Vectorscan", dependencies: ["CVectorscan"]),
         .target(name: "Leptonica", dependencies: ["CLeptonica"]),
         .target(name: "Tesseract", dependencies: ["CTesseract", "CLeptonica", "Leptonica"]),
@@ -69,17 +75,25 @@ let package = Package(
         ),
 
         // The scan pipeline over files and directories, shared by `leakwatch scan` and the daemon.
-        .target(name: "LeakwatchScan", dependencies: ["LeakwatchCore", "LeakwatchMedia"]),
+        .target(name: "LeakwatchScan", dependencies: ["LeakwatchCore", "LeakwatchMedia", "Posix"]),
 
         // Where alerts go: the crash-safe spool and the journal, behind one `AlertSink` protocol.
-        .target(name: "LeakwatchOutputs", dependencies: ["LeakwatchCore", "LeakwatchScan", "Systemd"]),
+        .target(name: "LeakwatchOutputs", dependencies: ["LeakwatchCore", "Posix", "Systemd"]),
+
+        // State across exports, in SQLite: message keys and chats, delivered ids, sightings,
+        // membership; with the spool, the exactly-once delivery ledger.
+        .target(name: "LeakwatchState", dependencies: ["LeakwatchCore", "LeakwatchOutputs", "SQLite"]),
+
+        // `leakwatch report`: per chat, from the state database, as text and as one HTML file.
+        .target(name: "LeakwatchReport", dependencies: ["LeakwatchCore", "LeakwatchState"]),
 
         // The daemon: long-running services (drop-directory watcher, workers, control) assembled
         // with swift-service-lifecycle.
         .target(
             name: "LeakwatchDaemon",
             dependencies: [
-                "LeakwatchCore", "LeakwatchScan", "LeakwatchOutputs", "LeakwatchMedia", "Systemd", "CLinux",
+                "LeakwatchCore", "LeakwatchScan", "LeakwatchOutputs", "LeakwatchState", "LeakwatchMedia", "Systemd",
+                "Posix",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -95,8 +109,19 @@ let package = Package(
                 "LeakwatchScan",
                 "LeakwatchDaemon",
                 "LeakwatchMedia",
+                "Posix",
+                "LeakwatchState",
+                "LeakwatchReport",
+                "LeakwatchOutputs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+
+        // The four-phone test chat of issue 11, written out as each phone exports it.
+        .target(
+            name: "LeakwatchTestSupport",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Tests/LeakwatchTestSupport"
         ),
 
         .testTarget(name: "PCRE2Tests", dependencies: ["PCRE2"]),
@@ -108,13 +133,27 @@ let package = Package(
             ],
             exclude: ["Vectors"]
         ),
-        .testTarget(name: "LeakwatchCoreTests", dependencies: ["LeakwatchCore"], exclude: ["Golden"]),
+        .testTarget(name: "PosixTests", dependencies: ["Posix"]),
+        .testTarget(
+            name: "LeakwatchCoreTests", dependencies: ["LeakwatchCore", "LeakwatchTestSupport"], exclude: ["Golden"]),
+        .testTarget(
+            name: "LeakwatchStateTests",
+            dependencies: [
+                "LeakwatchState", "LeakwatchReport", "LeakwatchCore", "LeakwatchOutputs", "LeakwatchScan", "SQLite",
+                "LeakwatchTestSupport", "Posix",
+            ]
+        ),
         .testTarget(
             name: "LeakwatchDaemonTests",
-            dependencies: ["LeakwatchDaemon", "LeakwatchOutputs", "LeakwatchCore", "LeakwatchScan", "Systemd"]
+            dependencies: [
+                "LeakwatchDaemon", "LeakwatchOutputs", "LeakwatchCore", "LeakwatchScan", "Systemd", "Posix",
+                "LeakwatchTestSupport",
+            ]
         ),
         .testTarget(name: "ServiceTests", dependencies: [], exclude: ["harness.sh"]),
-        .testTarget(name: "LeakwatchScanTests", dependencies: ["LeakwatchScan", "LeakwatchCore"], exclude: ["Golden"]),
+        .testTarget(
+            name: "LeakwatchScanTests", dependencies: ["LeakwatchScan", "LeakwatchCore", "LeakwatchTestSupport"],
+            exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -93,7 +93,7 @@ install: $(LW_INSTALL_PREREQ) $(LW_GENERATE_MANUAL)
 	  "$(DESTDIR)$(SYSCONFDIR)/leakwatch" "$(DESTDIR)$(SYSCONFDIR)/leakwatch/rules.d" \
 	  "$(DESTDIR)$(SYSCONFDIR)/leakwatch/known-media.d"
 	$(LW_INSTALL) -m 0755 "$(INSTALL_BIN)" "$(DESTDIR)$(BINDIR)/leakwatch"
-	$(LW_INSTALL) -m 0644 rules/*.yml rules/*.model "$(DESTDIR)$(DATADIR)/leakwatch/rules/"
+	$(LW_INSTALL) -m 0644 rules/*.yml rules/*.model rules/*.phrases "$(DESTDIR)$(DATADIR)/leakwatch/rules/"
 	$(LW_SUBST) $(LW_SYSTEMD_DIR)/leakwatch.service > "$(DESTDIR)$(UNITDIR)/leakwatch.service"
 	chmod 0644 "$(DESTDIR)$(UNITDIR)/leakwatch.service"
 	$(LW_SUBST) $(LW_SYSTEMD_DIR)/leakwatch.sysusers > "$(DESTDIR)$(SYSUSERSDIR)/leakwatch.conf"
@@ -147,8 +147,8 @@ endif
 # (dpkg-shlibdeps where available; the Swift runtime itself is linked in statically).
 LW_DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 LW_DEB_FILE := $(LW_DEB_DIR)/leakwatch_$(VERSION)-$(DEB_REVISION)_$(LW_DEB_ARCH).deb
-LW_DEB_FALLBACK_DEPENDS := libc6, libgcc-s1, libstdc++6, libpcre2-8-0, libsystemd0, zlib1g, libtesseract5, \
-  liblept5, libpoppler-glib8, libglib2.0-0, libcairo2, libexif12, libheif1
+LW_DEB_FALLBACK_DEPENDS := libc6, libgcc-s1, libstdc++6, libpcre2-8-0, libsystemd0, libsqlite3-0, zlib1g, \
+  libtesseract5, liblept5, libpoppler-glib8, libglib2.0-0, libcairo2, libexif12, libheif1
 # Not linked but needed: Tesseract's English trained data (OCR of images and scanned PDF pages).
 LW_DEB_EXTRA_DEPENDS := tesseract-ocr-eng
 

@@ -75,7 +75,7 @@ struct ControlService: Service {
             let configuration = try reloadConfiguration()
             outcome = RuleSetStore.load(
                 configuration.ruleDirectories, jit: configuration.jit,
-                cacheDirectory: configuration.stateDirectory + "/cache")
+                cacheDirectory: configuration.cacheDirectory)
             // The known-media lists are reloaded with the rules, all or nothing.
             if case .loaded = outcome, configuration.media.enabled {
                 let (index, problems) = KnownMediaDirectories.load(configuration.media.knownMediaDirectories)
@@ -103,7 +103,8 @@ struct ControlService: Service {
                     .rulesLoaded,
                     "reloaded \(ruleSet.rules.count) rules from \(ruleSet.files.count) files (\(ruleSet.revision))",
                     fields: ["RULES": String(ruleSet.rules.count), "RULES_REVISION": ruleSet.revision]))
-            reloadStatus.write(
+            status.resolve(.reload)
+            writeReloadStatus(
                 .init(generation: generation, accepted: true, message: "\(ruleSet.rules.count) rules live"))
         case .rejected(let problems):
             for problem in problems {
@@ -113,9 +114,20 @@ struct ControlService: Service {
             let summary =
                 "reload rejected, old rules kept: \(problems.first ?? "?")"
                 + (problems.count > 1 ? " (+\(problems.count - 1) more)" : "")
-            status.recordError(summary)
-            reloadStatus.write(.init(generation: generation, accepted: false, message: summary))
+            status.recordError(summary, concern: .reload)
+            writeReloadStatus(.init(generation: generation, accepted: false, message: summary))
         }
         ServiceNotifier.notify("READY=1\nSTATUS=\(status.line(queue: queue.count))")
+    }
+
+    /// Writes the outcome for `leakwatch reload`; a failure is logged and shown (the reload itself
+    /// stands, but `systemctl reload` will wait in vain).
+    private func writeReloadStatus(_ outcome: ReloadStatusFile.Status) {
+        do {
+            try reloadStatus.write(outcome)
+        } catch {
+            status.recordError(error.description)
+            events.log(DaemonEvent(.error, "\(error)", fields: ["FILE": reloadStatus.path.escaped]))
+        }
     }
 }

@@ -3,13 +3,11 @@ import LeakwatchCore
 import LeakwatchMedia
 import LeakwatchOutputs
 import LeakwatchScan
+import LeakwatchState
 import Logging
+import Posix
 import ServiceLifecycle
 import UnixSignals
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Assembles and runs the daemon: configuration, rules, spool and journal, then the ingest and
 /// control services in one `ServiceGroup` with graceful shutdown on SIGTERM and SIGINT.
@@ -42,17 +40,19 @@ public enum Daemon {
         resolveConfiguration: @escaping @Sendable () throws(LeakwatchError) -> DaemonConfiguration
     ) async throws(LeakwatchError) {
         let paths = DaemonPaths(configuration)
-        try makeDirectory(configuration.stateDirectory, mode: 0o750)
+        // Large buffers (a chunk, a whole export) are mapped on their own and returned when freed.
+        ProcessMemory.returnLargeBlocksAtOnce()
+        try makeDirectory(paths.state, mode: 0o750)
         try makeDirectory(paths.drop, mode: 0o770)
-        for directory in [paths.work, paths.done, paths.quarantine, paths.journaled] {
+        for directory in [paths.work, paths.done, paths.quarantine, paths.journaled, paths.seen] {
             try makeDirectory(directory, mode: 0o700)
         }
-        try makeDirectory(configuration.spoolDirectory, mode: 0o750)
+        try makeDirectory(SystemPath(configuration.spoolDirectory), mode: 0o750)
 
         let ruleSet: RuleSet
         switch RuleSetStore.load(
             configuration.ruleDirectories, jit: configuration.jit,
-            cacheDirectory: configuration.stateDirectory + "/cache")
+            cacheDirectory: configuration.cacheDirectory)
         {
         case .loaded(let loaded, let warnings):
             ruleSet = loaded
@@ -65,10 +65,27 @@ public enum Daemon {
         }
         let knownMedia = KnownMediaStore(try loadKnownMedia(configuration, events: events))
         let fingerprintKey = try FingerprintKeyFile.loadOrCreate(paths.fingerprintKey)
-        let spool = try AlertSpool(
-            AlertSpool.Configuration(
-                directory: configuration.spoolDirectory, maxBytes: configuration.spoolMaxBytes,
-                keep: configuration.spoolKeep))
+        let crashHook = ExportProcessor.crashHook(Posix.environment("LEAKWATCH_TEST_CRASH_AT"))
+        // Delivered ids live in the state database, so the spool's rotated files are never read
+        // at start; a new database over an old spool takes the spool's ids once.
+        var spoolConfiguration = AlertSpool.Configuration(
+            directory: configuration.spoolDirectory, maxBytes: configuration.spoolMaxBytes,
+            keep: configuration.spoolKeep)
+        spoolConfiguration.indexesIDs = false
+        spoolConfiguration.crashInsideWriteForTests = crashHook?.0 == .midSpoolWrite
+        let spool = try AlertSpool(spoolConfiguration)
+
+        for repair in spool.repairs {
+            events.log(DaemonEvent(.spoolRepaired, repair, fields: ["SPOOL": spool.configuration.path]))
+        }
+        let database = try StateDatabase(path: paths.stateDatabase)
+        let ledger = StateLedger(database: database, spool: spool)
+        let imported = try ledger.importSpoolIfNeeded()
+        if imported > 0 {
+            events.log(
+                DaemonEvent(.started, "state database: \(imported) ids already in the spool counted as delivered"))
+        }
+        try ledger.settlePendingBatches()
 
         let status = DaemonStatus(workers: configuration.workers)
         status.recordRules(count: ruleSet.rules.count, revision: ruleSet.revision)
@@ -76,22 +93,24 @@ public enum Daemon {
         let queue = FileQueue(capacity: configuration.queueCapacity)
         // Trap SIGHUP before READY, so a reload right after start is never fatal.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let watcher = try DropDirectoryWatcher(directory: paths.drop, queue: queue, status: status)
 
-        // Exports left in work/ by an earlier run are redone first.
-        let workNames = (try? FileReading.listDirectory(paths.work)) ?? []
-        // A copy-claim interrupted by a crash: the original is still in the drop directory.
-        for name in workNames where name.hasPrefix(".claim-") { unlink(paths.work + "/" + name) }
-        let leftovers = workNames.filter { !$0.hasPrefix(".") }
-        for name in leftovers { queue.enqueue(.recovered(name)) }
+        // Exports left in work/ by an earlier run are redone first (fed to the queue as it has
+        // room, however many there are).
+        removeStaleTemporaries(paths, events: events)
+        recoverClaims(paths, events: events)
+        let leftovers = ((try? FileReading.listDirectory(paths.work)) ?? []).filter { !$0.hasPrefix(".") }
+        let watcher = try DropDirectoryWatcher(
+            directory: paths.drop, queue: queue, status: status, events: events, recovered: leftovers)
 
         var processor = ExportProcessor(
-            configuration: configuration, paths: paths, rules: store, spool: spool,
+            configuration: configuration, paths: paths, rules: store, spool: spool, ledger: ledger,
             journal: configuration.journal ? JournalAlertSink(availability: events.availability) : nil, events: events,
             status: status, fingerprintKey: fingerprintKey)
         processor.knownMedia = knownMedia
-        processor.crashPoint = ProcessInfo.processInfo.environment["LEAKWATCH_TEST_CRASH_AT"].flatMap(
-            ExportProcessor.CrashPoint.init(rawValue:))
+        if let (point, countdown) = crashHook {
+            processor.crashPoint = point
+            processor.crashAt = countdown
+        }
         let ingest = IngestService(
             processor: processor, queue: queue, watcher: watcher, workers: configuration.workers, status: status,
             events: events)
@@ -104,11 +123,12 @@ public enum Daemon {
         events.log(
             DaemonEvent(
                 .started,
-                "watching \(paths.drop), spool \(spool.configuration.path), \(ruleSet.rules.count) rules "
+                "watching \(paths.drop.escaped), spool \(spool.configuration.path), \(ruleSet.rules.count) rules "
                     + "(\(ruleSet.revision)), \(configuration.workers) workers"
                     + (leftovers.isEmpty ? "" : ", redoing \(leftovers.count) file(s) left in work/"),
                 fields: [
-                    "DROP_DIR": paths.drop, "SPOOL": spool.configuration.path, "RULES": String(ruleSet.rules.count),
+                    "DROP_DIR": paths.drop.escaped, "SPOOL": spool.configuration.path,
+                    "RULES": String(ruleSet.rules.count),
                 ]))
 
         var logger = Logger(label: "leakwatch")
@@ -152,21 +172,58 @@ public enum Daemon {
         return index
     }
 
-    static func makeDirectory(_ path: String, mode: mode_t) throws(LeakwatchError) {
-        var info = stat()
-        if stat(path, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                throw LeakwatchError(code: .io, message: "exists and is not a directory", path: path)
+    static func makeDirectory(_ path: SystemPath, mode: UInt32) throws(LeakwatchError) {
+        do throws(PosixError) {
+            try Posix.makeDirectories(path, permissions: mode)
+        } catch {
+            throw LeakwatchError(.io, "cannot create directory", error)
+        }
+    }
+
+    /// Removes what a crash left of durable writes (`.lw-tmp-*`): each was either renamed or
+    /// linked into place before, or never counted.
+    static func removeStaleTemporaries(_ paths: DaemonPaths, events: EventLog) {
+        for directory in [paths.state, paths.work, paths.quarantine, paths.seen] {
+            for name in (try? Posix.listDirectory(directory)) ?? [] where name.hasPrefix(".lw-tmp-") {
+                do throws(PosixError) {
+                    try Posix.unlink(directory.appending(name), ignoringMissing: true)
+                } catch {
+                    events.log(DaemonEvent(.error, "cannot remove a stale temporary file: \(error)"))
+                }
             }
-            return
         }
-        // Parents first.
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty, parent != path, stat(parent, &info) != 0 {
-            try makeDirectory(parent, mode: 0o755)
+    }
+
+    /// Finishes or undoes copy-claims (`work/.claim-ID` with `.claim-ID.name`) a crash
+    /// interrupted: while the original is still in the drop directory the copy is dropped (the
+    /// original is processed); once it is gone the copy is the export, renamed to its work name.
+    static func recoverClaims(_ paths: DaemonPaths, events: EventLog) {
+        let names = (try? Posix.listDirectory(paths.work)) ?? []
+        let claimPrefix = ExportProcessor.claimPrefix
+        for name in names where name.hasPrefix(claimPrefix) && !name.hasSuffix(".name") {
+            let copy = paths.work.appending(name)
+            let nameFile = paths.work.appending(FileName(bytes: name.bytes + Array(".name".utf8)))
+            let original = (try? Posix.readFile(nameFile, limit: 4096)).map { FileName(bytes: $0) }
+            do throws(PosixError) {
+                if let original, !original.bytes.isEmpty,
+                    try Posix.statusIfPresent(paths.drop.appending(original), followSymlinks: false) == nil
+                {
+                    _ = try ExportProcessor.renameUnique(from: copy, toDirectory: paths.work, name: original)
+                    try Posix.syncDirectory(paths.work)
+                } else {
+                    try Posix.unlink(copy)
+                }
+            } catch {
+                events.log(DaemonEvent(.error, "cannot recover an interrupted claim: \(error)"))
+            }
         }
-        guard mkdir(path, mode) == 0 || errno == EEXIST else {
-            throw FileReading.errnoError(.io, "cannot create directory", path)
+        // The name files of claims that were finished or undone.
+        for name in (try? Posix.listDirectory(paths.work)) ?? []
+        where name.hasPrefix(claimPrefix) && name.hasSuffix(".name") {
+            let copy = FileName(bytes: name.bytes.dropLast(5))
+            if (try? Posix.statusIfPresent(paths.work.appending(copy))) ?? nil == nil {
+                try? Posix.unlink(paths.work.appending(name), ignoringMissing: true)
+            }
         }
     }
 }

@@ -2,6 +2,8 @@ import Foundation
 import LeakwatchCore
 import LeakwatchMedia
 import LeakwatchScan
+import LeakwatchState
+import Posix
 import Yams
 
 /// Everything the daemon is told, from `/etc/leakwatch/leakwatch.yml` and flags (flags win).
@@ -17,6 +19,10 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var dropDirectory = "/var/lib/leakwatch/drop"
     public var stateDirectory = "/var/lib/leakwatch"
     public var spoolDirectory = "/var/log/leakwatch"
+    /// Where compiled prefilter databases are kept between starts and reloads (a cache: deleting
+    /// it costs one compile). Default: `$CACHE_DIRECTORY` (systemd's `CacheDirectory=`), else none.
+    /// Not under the state directory, so a cache never takes the room exports are claimed into.
+    public var cacheDirectory: String? = Posix.environment("CACHE_DIRECTORY").flatMap { $0.isEmpty ? nil : $0 }
     public var ruleDirectories = [RuleDirectories.installedShipped, RuleDirectories.admin]
     public var workers = ProcessInfo.processInfo.activeProcessorCount
     public var jit = true
@@ -27,9 +33,12 @@ public struct DaemonConfiguration: Sendable, Hashable {
     /// Zip, JSON and UTF-16 exports are read whole: larger ones are quarantined (`too-large`).
     public var maxArchiveBytes = 512 << 20
     /// Exports larger than this are streamed rather than read whole.
-    public var streamThreshold = 32 << 20
+    public var streamThreshold = 8 << 20
     /// The chunk size for streamed exports.
     public var chunkBytes = StreamingExportScanner.defaultChunkBytes
+    /// Longer lines are cut into pieces of this many bytes (each matched, with a note), so memory
+    /// stays bounded whatever the input.
+    public var maxLineBytes = ExportScanner.defaultMaxLineBytes
     /// Time all rules together may spend on one export.
     public var timeBudgetSeconds = 60.0
     public var spoolMaxBytes = 64 << 20
@@ -45,8 +54,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
 
     /// Settings that may be given in the file.
     static let keys: Set<String> = Set<String>([
-        "drop-dir", "state-dir", "spool-dir", "rules", "workers", "jit", "retention", "max-file-size",
-        "max-archive-size", "stream-threshold", "chunk-size", "time-budget",
+        "drop-dir", "state-dir", "spool-dir", "cache-dir", "rules", "workers", "jit", "retention", "max-file-size",
+        "max-archive-size", "stream-threshold", "chunk-size", "max-line-length", "time-budget",
         "spool-max-bytes", "spool-keep", "journal", "queue-capacity",
     ]).union(mediaKeys)
 
@@ -91,6 +100,9 @@ public struct DaemonConfiguration: Sendable, Hashable {
             case "spool-dir":
                 guard let path = string(value) else { throw fail("expected a path") }
                 configuration.spoolDirectory = path
+            case "cache-dir":
+                guard let path = string(value) else { throw fail("expected a path") }
+                configuration.cacheDirectory = path
             case "rules":
                 switch value {
                 case .scalar(let scalar): configuration.ruleDirectories = [scalar.string]
@@ -128,6 +140,11 @@ public struct DaemonConfiguration: Sendable, Hashable {
                     throw fail("expected a size of at least 1KiB, such as 4MiB")
                 }
                 configuration.chunkBytes = size
+            case "max-line-length":
+                guard let size = value.string.flatMap(parseSize), size >= 1024 else {
+                    throw fail("expected a size of at least 1KiB, such as 4MiB")
+                }
+                configuration.maxLineBytes = size
             case "stream-threshold":
                 guard let size = value.string.flatMap(parseSize) else { throw fail("expected a size such as 32MiB") }
                 configuration.streamThreshold = size
@@ -181,23 +198,31 @@ public struct DaemonConfiguration: Sendable, Hashable {
 
 /// Where things live under the state directory.
 public struct DaemonPaths: Sendable, Hashable {
-    public var drop: String
-    public var work: String
-    public var done: String
-    public var quarantine: String
+    public var drop: SystemPath
+    public var state: SystemPath
+    public var work: SystemPath
+    public var done: SystemPath
+    public var quarantine: SystemPath
     /// Markers: the journal already has the alerts of `work/NAME`.
-    public var journaled: String
+    public var journaled: SystemPath
+    /// One small file per export content seen (named by its SHA-256): the first name it came
+    /// under, so that a later copy is recorded as a `duplicate-export`.
+    public var seen: SystemPath
     public var fingerprintKey: String
-    public var reloadStatus: String
+    public var reloadStatus: SystemPath
+    /// The state database (`StateDatabase`).
+    public var stateDatabase: String
 
     public init(_ configuration: DaemonConfiguration) {
-        let state = configuration.stateDirectory
-        drop = configuration.dropDirectory
-        work = state + "/work"
-        done = state + "/done"
-        quarantine = state + "/quarantine"
-        journaled = state + "/journaled"
-        fingerprintKey = state + "/fingerprint.key"
-        reloadStatus = state + "/reload.status"
+        state = SystemPath(configuration.stateDirectory)
+        drop = SystemPath(configuration.dropDirectory)
+        work = state.appending("work")
+        done = state.appending("done")
+        quarantine = state.appending("quarantine")
+        journaled = state.appending("journaled")
+        seen = state.appending("seen")
+        fingerprintKey = configuration.stateDirectory + "/fingerprint.key"
+        reloadStatus = state.appending("reload.status")
+        stateDatabase = configuration.stateDirectory + "/" + StateDatabase.fileName
     }
 }

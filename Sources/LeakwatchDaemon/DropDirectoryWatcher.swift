@@ -1,10 +1,8 @@
 import LeakwatchCore
+import LeakwatchOutputs
 import LeakwatchScan
+import Posix
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Watches the drop directory with inotify and feeds names to the queue.
 ///
@@ -14,31 +12,55 @@ import Synchronization
 /// at start (after the watch is armed, so nothing falls between) and on `IN_Q_OVERFLOW` or a
 /// full queue. Subdirectories are not followed.
 ///
-/// One owner of the inotify descriptor: closed in `deinit`. `@unchecked Sendable`: the
-/// descriptor is only read by the one thread running `run`; `stop` only flips an atomic flag.
+/// When the drop directory itself goes (`IN_DELETE_SELF`, `IN_MOVE_SELF`, `IN_IGNORED`, or a
+/// periodic check finds another directory under its name), the gap is reported in `STATUS=` and
+/// the journal, and the watch is re-armed as soon as a directory is there again (then rescanned).
+///
+/// Exports left in `work/` by an earlier run are fed to the queue as it has room, so none waits
+/// for another restart however many there are.
+///
+/// `@unchecked Sendable`: the inotify instance and the watch state are only used by the one
+/// thread running `run`; `stop` only flips an atomic flag.
 public final class DropDirectoryWatcher: @unchecked Sendable {
-    public let directory: String
+    public let directory: SystemPath
     private let queue: FileQueue
     private let status: DaemonStatus
-    private let fd: Int32
+    private let events: EventLog
+    private let inotify: Inotify
     private let stopped = Atomic<Bool>(false)
+    /// The current watch and the directory it is on; nil while the directory is gone.
+    private var watch: (descriptor: Int32, directory: FileStatus)?
+    private var goneSince: ContinuousClock.Instant?
+    private var lastCheck = ContinuousClock.now
+    /// Leftovers from `work/` not yet queued, in order.
+    private var recovered: [FileName]
 
-    /// Arms the watch (`inotify_init1`, `inotify_add_watch`).
-    public init(directory: String, queue: FileQueue, status: DaemonStatus) throws(LeakwatchError) {
+    static let mask: Inotify.Mask = [
+        .closeWrite, .movedTo, .create, .onlyDirectory, .deleteSelf, .moveSelf, .unmount,
+    ]
+
+    /// Arms the watch. `recovered` are the names left in `work/`, queued before anything new.
+    public init(
+        directory: SystemPath, queue: FileQueue, status: DaemonStatus, events: EventLog, recovered: [FileName] = []
+    ) throws(LeakwatchError) {
         self.directory = directory
         self.queue = queue
         self.status = status
-        fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-        guard fd >= 0 else { throw FileReading.errnoError(.io, "inotify_init1 failed", directory) }
-        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF)
-        guard inotify_add_watch(fd, directory, mask) >= 0 else {
-            let error = FileReading.errnoError(.io, "cannot watch the drop directory", directory)
-            close(fd)
-            throw error
+        self.events = events
+        self.recovered = recovered.reversed()
+        do throws(PosixError) {
+            inotify = try Inotify()
+            watch = try arm()
+        } catch {
+            throw LeakwatchError(.io, "cannot watch the drop directory", error)
         }
+        feedRecovered()
     }
 
-    deinit { close(fd) }
+    private func arm() throws(PosixError) -> (descriptor: Int32, directory: FileStatus) {
+        let descriptor = try inotify.addWatch(directory, Self.mask)
+        return (descriptor, try Posix.status(directory))
+    }
 
     /// Queues every entry now in the directory.
     public func rescan() {
@@ -53,45 +75,92 @@ public final class DropDirectoryWatcher: @unchecked Sendable {
 
     /// Reads events until `stop`. Blocking: run it on a thread of its own.
     public func run() {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         rescan()
         while !stopped.load(ordering: .relaxed) {
             status.watcherAlive()
+            feedRecovered()
             if queue.takeOverflow() { rescan() }
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, 250)
-            guard ready > 0 else { continue }
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            guard count > 0 else { continue }
-            handleEvents(buffer, count: count)
+            if watch == nil {
+                rearmIfBack()
+            } else if ContinuousClock.now - lastCheck > .seconds(1) {
+                checkDirectoryIsStillThere()
+            }
+            guard (try? inotify.wait(milliseconds: 250)) == true else { continue }
+            guard let ready = try? inotify.readEvents() else { continue }
+            handle(ready)
         }
     }
 
-    private func handleEvents(_ buffer: [UInt8], count: Int) {
-        var offset = 0
-        let headerSize = MemoryLayout<inotify_event>.size
-        while offset + headerSize <= count {
-            let (mask, nameLength) = buffer.withUnsafeBytes { raw in
-                let event = raw.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
-                return (event.mask, Int(event.len))
-            }
-            let nameBytes = buffer[(offset + headerSize)..<min(count, offset + headerSize + nameLength)]
-            let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
-            offset += headerSize + nameLength
+    /// Offers the `work/` leftovers to the queue while it has room.
+    private func feedRecovered() {
+        while let name = recovered.last, queue.offer(.recovered(name)) {
+            recovered.removeLast()
+        }
+    }
 
-            if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+    private func handle(_ ready: [Inotify.Event]) {
+        for event in ready {
+            if event.mask.contains(.queueOverflow) {
                 rescan()
                 continue
             }
-            guard !name.isEmpty, !ExportProcessor.isIgnored(name) else { continue }
-            if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 {
+            guard let current = watch, event.watch == current.descriptor else { continue }  // an old watch
+            if !event.mask.isDisjoint(with: [.deleteSelf, .moveSelf, .ignored, .unmount]) {
+                lost(event.mask.contains(.moveSelf) ? "moved away" : "deleted")
+                continue
+            }
+            guard let name = event.name, !ExportProcessor.isIgnored(name) else { continue }
+            if !event.mask.isDisjoint(with: [.closeWrite, .movedTo]) {
                 queue.enqueue(.dropped(name))
-            } else if mask & UInt32(IN_CREATE) != 0 {
-                var info = stat()
-                if lstat(directory + "/" + name, &info) == 0, ExportProcessor.unsafeReason(info) != nil {
+            } else if event.mask.contains(.create) {
+                if let info = try? Posix.status(directory.appending(name), followSymlinks: false),
+                    ExportProcessor.unsafeReason(info) != nil
+                {
                     queue.enqueue(.dropped(name))
                 }
             }
         }
+    }
+
+    /// The watch is on a directory that is no longer the drop directory (replaced between two
+    /// events, or gone without an event reaching us).
+    private func checkDirectoryIsStillThere() {
+        lastCheck = .now
+        guard let current = watch else { return }
+        let now = try? Posix.statusIfPresent(directory)
+        guard let now, now.kind == .directory, now.isSameFile(as: current.directory) else {
+            lost(now == nil ? "deleted" : "replaced")
+            return
+        }
+    }
+
+    private func lost(_ how: String) {
+        if let current = watch { inotify.removeWatch(current.descriptor) }
+        watch = nil
+        goneSince = .now
+        let message = "the drop directory \(directory.escaped) was \(how); no export is taken until it is back"
+        status.recordDropDirectory(gone: message)
+        events.log(DaemonEvent(.dropDirectoryLost, message, fields: ["DROP_DIR": directory.escaped]))
+        rearmIfBack()
+    }
+
+    private func rearmIfBack() {
+        guard let info = try? Posix.statusIfPresent(directory), info.kind == .directory,
+            let armed = try? arm()
+        else { return }
+        watch = armed
+        lastCheck = .now
+        let gap = goneSince.map { ContinuousClock.now - $0 } ?? .zero
+        goneSince = nil
+        let seconds = Double(gap.components.seconds) + Double(gap.components.attoseconds) / 1e18
+        let message =
+            "the drop directory \(directory.escaped) is back after \(Int(seconds.rounded(.up))) s; watching it again"
+        status.recordDropDirectory(gone: nil)
+        events.log(
+            DaemonEvent(
+                .dropDirectoryRearmed, message,
+                fields: ["DROP_DIR": directory.escaped, "GAP_SECONDS": String(Int(seconds.rounded(.up)))]))
+        // Whatever was dropped into it meanwhile.
+        rescan()
     }
 }

@@ -1,11 +1,12 @@
+import Posix
 import Synchronization
 
 /// A piece of work for a worker.
 public enum WorkItem: Sendable, Hashable {
     /// A name that appeared in the drop directory.
-    case dropped(String)
+    case dropped(FileName)
     /// A file left in `work/` by an earlier run, to be redone.
-    case recovered(String)
+    case recovered(FileName)
 }
 
 /// The bounded queue between the watcher and the workers. Names already waiting are not added
@@ -28,22 +29,34 @@ public final class FileQueue: Sendable {
         self.capacity = capacity
     }
 
-    /// Adds `item` unless it is already waiting. Returns false when closed or full.
+    /// Adds `item` unless it is already waiting. When the queue is full the item is dropped and
+    /// the overflow flag set (the watcher then rescans). Returns whether the item is queued.
     @discardableResult
     public func enqueue(_ item: WorkItem) -> Bool {
-        let waiter: CheckedContinuation<WorkItem?, Never>? = state.withLock { state in
-            guard !state.closed, !state.waiting.contains(item) else { return nil }
-            if !state.waiters.isEmpty { return state.waiters.removeFirst() }
+        add(item, markOverflow: true)
+    }
+
+    /// Adds `item` only if there is room; false (and nothing else happens) when the queue is full
+    /// or closed. For a backlog the caller keeps and offers again later.
+    public func offer(_ item: WorkItem) -> Bool {
+        add(item, markOverflow: false)
+    }
+
+    private func add(_ item: WorkItem, markOverflow: Bool) -> Bool {
+        let (queued, waiter): (Bool, CheckedContinuation<WorkItem?, Never>?) = state.withLock { state in
+            guard !state.closed else { return (false, nil) }
+            guard !state.waiting.contains(item) else { return (true, nil) }
+            if !state.waiters.isEmpty { return (true, state.waiters.removeFirst()) }
             guard state.items.count - state.head < capacity else {
-                state.overflowed = true
-                return nil
+                if markOverflow { state.overflowed = true }
+                return (false, nil)
             }
             state.items.append(item)
             state.waiting.insert(item)
-            return nil
+            return (true, nil)
         }
         waiter?.resume(returning: item)
-        return true
+        return queued
     }
 
     /// The next item, waiting for one; nil once the queue is closed.

@@ -1,5 +1,6 @@
 import LeakwatchCore
 import LeakwatchOutputs
+import Posix
 import ServiceLifecycle
 
 /// The drop-directory watcher and N workers over a bounded queue.
@@ -49,16 +50,22 @@ struct IngestService: Service {
             }
             var delay = Duration.seconds(1)
             var reported = false
-            // Delivery failed (a full disk): keep the export in work/ and retry until it goes
-            // through; this worker takes no other file meanwhile.
-            while case .retryLater(let workName, let error)? = outcome {
+            // A step failed (a full disk under the spool or the state directory): the export stays
+            // where it is and is retried until it goes through; this worker takes no other file
+            // meanwhile, and STATUS says PAUSED.
+            while case .retryLater(let retried, let error)? = outcome {
                 status.workerIdle(worker)
-                status.recordDeliveryBlocked("cannot deliver alerts for \(workName): \(error); retrying")
+                let name: String
+                switch retried {
+                case .dropped(let dropped): name = dropped.escaped
+                case .recovered(let recovered): name = recovered.escaped
+                }
+                status.recordPaused(worker: worker, "cannot go on with \(name): \(error); retrying")
                 if !reported {
                     events.log(
                         DaemonEvent(
-                            .error, "cannot deliver alerts for \(workName), keeping it in work/ and retrying: \(error)",
-                            fields: ["FILE": workName]))
+                            .error, "cannot go on with \(name), keeping it and retrying: \(error)",
+                            fields: ["FILE": name]))
                     reported = true
                 }
                 do {
@@ -70,10 +77,12 @@ struct IngestService: Service {
                 delay = min(delay * 2, .seconds(30))
                 status.workerStarted(worker)
                 outcome = await BlockingWork.run(name: "leakwatch-worker-\(worker)") {
-                    processor.process(.recovered(workName), scratch: scratch.value)
+                    processor.process(retried, scratch: scratch.value)
                 }
             }
-            if reported { status.recordDeliveryBlocked(nil) }
+            if reported { status.recordPaused(worker: worker, nil) }
+            // What a large export took goes back to the kernel now, not at exit.
+            ProcessMemory.releaseFreeMemory()
             status.workerIdle(worker)
         }
     }

@@ -1,23 +1,30 @@
 import Foundation
 import LeakwatchCore
 import LeakwatchScan
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Posix
 
 /// `reload.status` in the state directory: the number of reloads finished and how the last one
 /// ended. `leakwatch reload` (the unit's `ExecReload=`) waits on it so that `systemctl reload`
 /// returns only once the new rules are live or rejected.
 public struct ReloadStatusFile: Sendable {
-    public let path: String
+    public let path: SystemPath
 
-    public init(path: String) { self.path = path }
+    public init(path: SystemPath) { self.path = path }
+
+    public init(stateDirectory: String) {
+        self.init(path: SystemPath(stateDirectory).appending("reload.status"))
+    }
 
     public struct Status: Sendable, Equatable {
         public var generation: Int
         public var accepted: Bool
         public var message: String
+
+        public init(generation: Int, accepted: Bool, message: String) {
+            self.generation = generation
+            self.accepted = accepted
+            self.message = message
+        }
     }
 
     /// Reads the status; generation 0 when there is none yet.
@@ -34,14 +41,14 @@ public struct ReloadStatusFile: Sendable {
         return Status(generation: generation, accepted: parts[1] == "accepted", message: message)
     }
 
-    /// Writes the status atomically (temporary file, then rename).
-    public func write(_ status: Status) {
+    /// Writes the status all or nothing and durably (temporary file, `fsync`, rename, directory
+    /// `fsync`); throws naming the file and the reason.
+    public func write(_ status: Status) throws(LeakwatchError) {
         let text = "\(status.generation) \(status.accepted ? "accepted" : "rejected") \(status.message)\n"
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { return }
-        _ = text.utf8CString.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count - 1) }
-        close(fd)
-        rename(temporary, path)
+        do throws(PosixError) {
+            try Posix.durableReplace(path, with: Array(text.utf8), permissions: 0o640)
+        } catch {
+            throw LeakwatchError(.io, "cannot write the reload status", error)
+        }
     }
 }

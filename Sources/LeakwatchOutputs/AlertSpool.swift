@@ -1,23 +1,17 @@
 import LeakwatchCore
-import LeakwatchScan
+import Posix
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The alert spool: `alerts.jsonl`, one `leakwatch.alert.v1` alert (or `leakwatch.record.v1`
 /// record) per line, each line complete and ending in `\n`, so consumers can `tail -F` it.
 ///
-/// - Exactly once per id: ids already in the spool (including rotated files) are skipped.
+/// - Exactly once per id: ids already in the spool (including rotated files) are skipped. Only a
+///   complete line that is a whole JSON object counts: a torn line never marks an id delivered.
 /// - Durable: `deliver` returns after `fdatasync`.
-/// - Never torn: a failed write is truncated away; a torn last line left by a crash is sealed
-///   with `\n` at start, so half an alert is never glued to the next one.
+/// - Never torn: a failed write is truncated away; a torn last line left by a crash is cut off at
+///   start (its bytes are kept aside in `alerts.torn`, never in the record stream).
 /// - Rotation by rename and create at `maxBytes`, keeping `keep` old files; never copytruncate.
-///
-/// Thread safety: `@unchecked Sendable` because all mutable state (descriptor, size, id index)
-/// lives in `state` and is only touched under its `Mutex`.
-public final class AlertSpool: AlertSink, @unchecked Sendable {
+public final class AlertSpool: AlertSink, Sendable {
     public struct Configuration: Sendable, Hashable {
         public var directory: String
         public var fileName: String = "alerts.jsonl"
@@ -26,7 +20,13 @@ public final class AlertSpool: AlertSink, @unchecked Sendable {
         /// Rotated files kept (`alerts.jsonl.1` ... `.keep`).
         public var keep: Int = 10
         /// File mode: group-readable so members of the service's group can tail it.
-        public var mode: mode_t = 0o640
+        public var mode: UInt32 = 0o640
+        /// Test hook (`LEAKWATCH_TEST_CRASH_AT=mid-spool-write`): the first write stops halfway
+        /// and the process kills itself, leaving the torn line a power cut or `kill -9` would.
+        public var crashInsideWriteForTests = false
+        /// Whether the spool itself remembers the ids its rotated files hold (reading them at
+        /// start) to write each once. Off when the state database keeps delivered ids instead.
+        public var indexesIDs = true
 
         public init(directory: String, maxBytes: Int = 64 << 20, keep: Int = 10) {
             self.directory = directory
@@ -35,40 +35,53 @@ public final class AlertSpool: AlertSink, @unchecked Sendable {
         }
 
         public var path: String { directory + "/" + fileName }
+        var spoolPath: SystemPath { SystemPath(path) }
+        /// Where torn tails cut from the spool are kept, for a human to look at.
+        var tornPath: SystemPath { SystemPath(directory).appending("alerts.torn") }
     }
 
     private struct State {
-        var fd: Int32
+        var file: FileDescriptor
+        /// The end of the last complete line: everything before it is whole records.
         var size: Int
         var ids: Set<String>
-        /// A write failed and could not be rolled back: seal before the next one.
-        var needsSeal: Bool
+        /// A write failed and could not be rolled back: repair the tail before the next one.
+        var needsRepair: Bool
     }
 
     public let name = "spool"
     public let configuration: Configuration
     private let state: Mutex<State>
+    /// What opening the spool had to repair (a torn last line cut off), for the caller to log.
+    public let repairs: [String]
 
-    /// Opens (or creates) the spool, seals a torn last line, and indexes the ids already
-    /// written in it and its rotated files.
+    /// Opens (or creates) the spool, indexes the ids of every complete line in it and its rotated
+    /// files, and cuts off a torn last line.
     public init(_ configuration: Configuration) throws(LeakwatchError) {
         self.configuration = configuration
-        let fd = try Self.openSpoolFile(configuration)
-        var info = stat()
-        fstat(fd, &info)
+        let file = try Self.openSpoolFile(configuration)
         var ids = Set<String>()
-        for path in Self.spoolFiles(configuration) {
-            guard let bytes = try? FileReading.readFile(path) else { continue }
-            Self.collectIDs(in: bytes, into: &ids)
+        for path in Self.spoolFiles(configuration).dropFirst() where configuration.indexesIDs {
+            guard let bytes = try? Posix.readFile(path) else { continue }
+            Self.collectIDs(in: bytes[...], into: &ids)
         }
-        state = Mutex(State(fd: fd, size: Int(info.st_size), ids: ids, needsSeal: true))
-        try state.withLock { state throws(LeakwatchError) in try Self.sealIfTorn(&state, configuration) }
-    }
-
-    deinit {
-        state.withLock { state in
-            if state.fd >= 0 { close(state.fd) }
+        let current: [UInt8]
+        do throws(PosixError) {
+            current = try file.readAll()
+        } catch {
+            throw Self.spoolError("cannot read the spool", error)
         }
+        let whole = Self.collectIDs(in: current[...], into: &ids)
+        var state = State(file: file, size: whole, ids: ids, needsRepair: false)
+        var repairs: [String] = []
+        if whole < current.count {
+            try Self.cutTornTail(Array(current[whole...]), at: whole, state: &state, configuration)
+            repairs.append(
+                "cut a torn last line of \(current.count - whole) bytes off \(configuration.path) "
+                    + "(left by a crash during a write; kept in \(configuration.tornPath.escaped))")
+        }
+        self.state = Mutex(state)
+        self.repairs = repairs
     }
 
     /// Whether an alert or record with `id` is already in the spool.
@@ -91,6 +104,7 @@ public final class AlertSpool: AlertSink, @unchecked Sendable {
     public func deliver(_ batch: AlertBatch) throws(LeakwatchError) {
         let configuration = configuration
         try state.withLock { state throws(LeakwatchError) in
+            if state.needsRepair { try Self.repair(&state, configuration) }
             var lines: [(id: String, text: String)] = []
             var batchIDs = Set<String>()
             for alert in batch.alerts where !state.ids.contains(alert.id) && batchIDs.insert(alert.id).inserted {
@@ -102,146 +116,203 @@ public final class AlertSpool: AlertSink, @unchecked Sendable {
             guard !lines.isEmpty else { return }
             var bytes: [UInt8] = []
             for line in lines {
-                bytes += Array(line.text.utf8)
+                bytes += line.text.utf8
                 bytes.append(UInt8(ascii: "\n"))
             }
-            if state.needsSeal { try Self.sealIfTorn(&state, configuration) }
             if state.size > 0, state.size + bytes.count > configuration.maxBytes {
                 try Self.rotate(&state, configuration)
             }
             try Self.append(bytes, to: &state, configuration)
-            for line in lines { state.ids.insert(line.id) }
+            if configuration.indexesIDs {
+                for line in lines { state.ids.insert(line.id) }
+            }
         }
     }
 
     // MARK: - File handling
 
-    static func spoolFiles(_ configuration: Configuration) -> [String] {
-        [configuration.path] + (1...max(1, configuration.keep)).map { "\(configuration.path).\($0)" }
+    /// The spool's files, newest first: `alerts.jsonl`, `alerts.jsonl.1`, ... `.keep`.
+    public static func spoolFiles(_ configuration: Configuration) -> [SystemPath] {
+        [configuration.spoolPath] + (1...max(1, configuration.keep)).map { SystemPath("\(configuration.path).\($0)") }
     }
 
-    private static func openSpoolFile(_ configuration: Configuration) throws(LeakwatchError) -> Int32 {
-        let fd = open(configuration.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, configuration.mode)
-        guard fd >= 0 else { throw FileReading.errnoError(.io, "cannot open the spool", configuration.path) }
-        // The umask may have narrowed the mode of a new file: set it exactly.
-        fchmod(fd, configuration.mode)
-        return fd
+    static func spoolError(_ what: String, _ error: PosixError) -> LeakwatchError {
+        LeakwatchError(
+            code: error.isNoSpace ? .noSpace : .io, message: "\(what): \(error.reason)", path: error.path?.escaped,
+            cause: error)
+    }
+
+    private static func openSpoolFile(_ configuration: Configuration) throws(LeakwatchError) -> FileDescriptor {
+        do throws(PosixError) {
+            let file = try Posix.open(
+                configuration.spoolPath, [.readWrite, .append, .create, .noFollow], permissions: configuration.mode)
+            // The umask may have narrowed the mode of a new file: set it exactly.
+            try file.setPermissions(configuration.mode)
+            return file
+        } catch {
+            throw spoolError("cannot open the spool", error)
+        }
     }
 
     /// Writes all of `bytes` and syncs; rolls back by truncation on any failure.
     private static func append(_ bytes: [UInt8], to state: inout State, _ configuration: Configuration)
         throws(LeakwatchError)
     {
-        var written = 0
-        var failure: LeakwatchError?
-        bytes.withUnsafeBytes { raw in
-            while written < raw.count {
-                let count = write(state.fd, raw.baseAddress! + written, raw.count - written)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    failure = FileReading.errnoError(.io, "cannot write to the spool", configuration.path)
-                    return
-                }
-                written += count
+        do throws(PosixError) {
+            if configuration.crashInsideWriteForTests {
+                try state.file.writeAll(Array(bytes.prefix(max(1, bytes.count / 2))))
+                try state.file.syncData()
+                try Posix.send(.kill, to: Posix.processID)
             }
-        }
-        if failure == nil, fdatasync(state.fd) != 0 {
-            failure = FileReading.errnoError(.io, "cannot sync the spool", configuration.path)
-        }
-        if let failure {
+            try state.file.writeAll(bytes)
+            try state.file.syncData()
+        } catch {
             // Take back whatever part of the batch reached the file.
-            if ftruncate(state.fd, off_t(state.size)) != 0 || fdatasync(state.fd) != 0 {
-                state.needsSeal = true
-                var info = stat()
-                if fstat(state.fd, &info) == 0 { state.size = Int(info.st_size) }
+            do throws(PosixError) {
+                try state.file.truncate(to: state.size)
+                try state.file.syncData()
+            } catch {
+                state.needsRepair = true
             }
-            throw failure
+            throw spoolError("cannot write to the spool", error)
         }
         state.size += bytes.count
     }
 
-    /// Ends a torn last line with `\n` so the next alert starts on a line of its own.
-    private static func sealIfTorn(_ state: inout State, _ configuration: Configuration) throws(LeakwatchError) {
-        var info = stat()
-        guard fstat(state.fd, &info) == 0 else {
-            throw FileReading.errnoError(.io, "cannot stat the spool", configuration.path)
+    /// After a write that could not be rolled back: complete lines past the last known end are
+    /// records (their ids are taken as delivered), a torn remainder is cut off.
+    private static func repair(_ state: inout State, _ configuration: Configuration) throws(LeakwatchError) {
+        let tail: [UInt8]
+        do throws(PosixError) {
+            let end = try state.file.status().size
+            tail = end > state.size ? try state.file.read(upTo: end - state.size, at: state.size) : []
+        } catch {
+            throw spoolError("cannot read the spool", error)
         }
-        state.size = Int(info.st_size)
-        guard state.size > 0 else {
-            state.needsSeal = false
-            return
+        let whole = collectIDs(in: tail[...], into: &state.ids)
+        state.size += whole
+        if whole < tail.count {
+            try cutTornTail(Array(tail[whole...]), at: state.size, state: &state, configuration)
         }
-        let reader = open(configuration.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard reader >= 0 else { throw FileReading.errnoError(.io, "cannot read the spool", configuration.path) }
-        defer { close(reader) }
-        var last: UInt8 = 0
-        guard pread(reader, &last, 1, off_t(state.size - 1)) == 1 else {
-            throw FileReading.errnoError(.io, "cannot read the spool", configuration.path)
+        state.needsRepair = false
+    }
+
+    /// Keeps `torn` (the bytes after the last complete line) in `alerts.torn`, then truncates the
+    /// spool to `offset`, so no consumer ever reads them as a record and the next line starts clean.
+    private static func cutTornTail(
+        _ torn: [UInt8], at offset: Int, state: inout State, _ configuration: Configuration
+    ) throws(LeakwatchError) {
+        do throws(PosixError) {
+            let aside = try Posix.open(
+                configuration.tornPath, [.writeOnly, .append, .create, .noFollow], permissions: configuration.mode)
+            try aside.writeAll(torn + [UInt8(ascii: "\n")])
+            try aside.syncData()
+        } catch {
+            // Keeping the bytes is a courtesy; cutting them is what matters.
         }
-        if last != UInt8(ascii: "\n") {
-            let newline: [UInt8] = [UInt8(ascii: "\n")]
-            guard write(state.fd, newline, 1) == 1, fdatasync(state.fd) == 0 else {
-                throw FileReading.errnoError(.io, "cannot seal a torn line in the spool", configuration.path)
-            }
-            state.size += 1
+        do throws(PosixError) {
+            try state.file.truncate(to: offset)
+            try state.file.syncData()
+        } catch {
+            state.needsRepair = true
+            throw spoolError("cannot cut a torn line off the spool", error)
         }
-        state.needsSeal = false
+        state.size = offset
     }
 
     /// `alerts.jsonl.N-1` -> `.N`, ..., `alerts.jsonl` -> `.1`, then a new `alerts.jsonl`.
     private static func rotate(_ state: inout State, _ configuration: Configuration) throws(LeakwatchError) {
         let base = configuration.path
-        if configuration.keep >= 1 {
-            for index in stride(from: configuration.keep - 1, through: 1, by: -1) {
-                rename("\(base).\(index)", "\(base).\(index + 1)")
+        do throws(PosixError) {
+            if configuration.keep >= 1 {
+                for index in stride(from: configuration.keep - 1, through: 1, by: -1) {
+                    do throws(PosixError) {
+                        try Posix.rename(SystemPath("\(base).\(index)"), to: SystemPath("\(base).\(index + 1)"))
+                    } catch let error where error.isNotFound {
+                    }
+                }
+                try Posix.rename(configuration.spoolPath, to: SystemPath("\(base).1"))
+            } else {
+                try Posix.unlink(configuration.spoolPath)
             }
-            guard rename(base, "\(base).1") == 0 else {
-                throw FileReading.errnoError(.io, "cannot rotate the spool", base)
-            }
-        } else {
-            unlink(base)
+        } catch {
+            throw spoolError("cannot rotate the spool", error)
         }
-        let fd = try openSpoolFile(configuration)
-        close(state.fd)
-        state.fd = fd
+        state.file = try openSpoolFile(configuration)
         state.size = 0
-        syncDirectory(configuration.directory)
+        do throws(PosixError) {
+            try Posix.syncDirectory(SystemPath(configuration.directory))
+        } catch {
+            throw spoolError("cannot sync the spool directory", error)
+        }
     }
 
-    /// Collects the top-level `"id"` of every complete line. Keys are sorted, so the first
-    /// `"id":"` of a line is the top-level one (`detected_at` sorts before it and holds none).
-    static func collectIDs(in bytes: [UInt8], into ids: inout Set<String>) {
+    /// Collects the top-level `"id"` of every complete line that is a whole JSON object. Keys are
+    /// sorted, so the first `"id":"` of a line is the top-level one (`detected_at` sorts before
+    /// it and holds none). Returns the offset just past the last complete line: what follows is a
+    /// torn tail (a line without its `\n`).
+    @discardableResult
+    static func collectIDs(in bytes: ArraySlice<UInt8>, into ids: inout Set<String>) -> Int {
         let needle = Array("\"id\":\"".utf8)
-        var lineStart = 0
-        while lineStart < bytes.count {
-            var lineEnd = lineStart
-            while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
-            if lineEnd < bytes.count, let at = firstIndex(of: needle, in: bytes, from: lineStart, to: lineEnd) {
-                var end = at + needle.count
-                while end < lineEnd, bytes[end] != UInt8(ascii: "\"") { end += 1 }
-                if end < lineEnd {
-                    ids.insert(String(decoding: bytes[(at + needle.count)..<end], as: UTF8.self))
+        var lineStart = bytes.startIndex
+        var completeEnd = bytes.startIndex
+        while lineStart < bytes.endIndex {
+            guard let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) else { break }
+            completeEnd = lineEnd + 1
+            let line = bytes[lineStart..<lineEnd]
+            if isWholeJSONObject(line), let at = firstIndex(of: needle, in: line) {
+                let valueStart = at + needle.count
+                if let valueEnd = line[valueStart...].firstIndex(of: UInt8(ascii: "\"")) {
+                    ids.insert(String(decoding: line[valueStart..<valueEnd], as: UTF8.self))
                 }
             }
             lineStart = lineEnd + 1
         }
+        return completeEnd - bytes.startIndex
     }
 
-    private static func firstIndex(of needle: [UInt8], in bytes: [UInt8], from: Int, to: Int) -> Int? {
-        guard to - from >= needle.count else { return nil }
-        var index = from
-        while index <= to - needle.count {
-            if bytes[index] == needle[0], Array(bytes[index..<(index + needle.count)]) == needle { return index }
+    /// Whether `line` is one JSON object from its first byte to its last: braces and brackets
+    /// balance (outside strings) and close exactly at the end. A line cut short by a crash (and
+    /// sealed by an older version) fails this.
+    static func isWholeJSONObject(_ line: ArraySlice<UInt8>) -> Bool {
+        guard line.first == UInt8(ascii: "{"), line.last == UInt8(ascii: "}") else { return false }
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var index = line.startIndex
+        while index < line.endIndex {
+            let byte = line[index]
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+            } else {
+                switch byte {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return index == line.endIndex - 1 }
+                    if depth < 0 { return false }
+                default: break
+                }
+            }
+            index += 1
+        }
+        return false
+    }
+
+    private static func firstIndex(of needle: [UInt8], in bytes: ArraySlice<UInt8>) -> Int? {
+        guard bytes.count >= needle.count else { return nil }
+        var index = bytes.startIndex
+        while index <= bytes.endIndex - needle.count {
+            if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
             index += 1
         }
         return nil
     }
-}
-
-/// `fsync` on a directory, so renames and creations in it are durable.
-public func syncDirectory(_ path: String) {
-    let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard fd >= 0 else { return }
-    fsync(fd)
-    close(fd)
 }

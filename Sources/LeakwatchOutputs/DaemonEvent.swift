@@ -1,8 +1,5 @@
+import Posix
 import Systemd
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The daemon's own events, each kind with its own journal `MESSAGE_ID` (explained by the
 /// catalog in `systemd/leakwatch.catalog`).
@@ -17,6 +14,10 @@ public struct DaemonEvent: Sendable {
         case journalUnavailable = "journal-unavailable"
         case scanIncomplete = "scan-incomplete"
         case ruleError = "rule-error"
+        case duplicateExport = "duplicate-export"
+        case dropDirectoryLost = "drop-directory-lost"
+        case dropDirectoryRearmed = "drop-directory-rearmed"
+        case spoolRepaired = "spool-repaired"
 
         public var messageID: String {
             switch self {
@@ -30,15 +31,19 @@ public struct DaemonEvent: Sendable {
             case .journalUnavailable: "d161a1c2f7d743fda7be3bf88c679053"
             case .scanIncomplete: "8435842e5c3a4e958fd096c8a60031ea"
             case .ruleError: "07d973fd8b6844db828bdc2c8e832060"
+            case .duplicateExport: "a81079f16ffd4b2cb1f93fe9a917be90"
+            case .dropDirectoryLost: "3bc2f858f5f44fcf8fbdd3e1d7d6ef0a"
+            case .dropDirectoryRearmed: "f813fe24bf21430aa9b835278844f650"
+            case .spoolRepaired: "c4506404bda049a6b68edb3c26da9eb5"
             }
         }
 
         /// syslog priority.
         var priority: Int {
             switch self {
-            case .error, .rulesRejected: 3
-            case .fileQuarantined, .journalUnavailable, .scanIncomplete, .ruleError: 4
-            case .started, .stopping, .rulesLoaded: 5
+            case .error, .rulesRejected, .dropDirectoryLost: 3
+            case .fileQuarantined, .journalUnavailable, .scanIncomplete, .ruleError, .spoolRepaired: 4
+            case .started, .stopping, .rulesLoaded, .dropDirectoryRearmed, .duplicateExport: 5
             case .fileProcessed: 6
             }
         }
@@ -65,7 +70,7 @@ public struct EventLog: Sendable {
 
     public init(journalEnabled: Bool, echoToStderr: Bool? = nil) {
         self.journalEnabled = journalEnabled
-        self.echoToStderr = echoToStderr ?? (isatty(STDERR_FILENO) == 1)
+        self.echoToStderr = echoToStderr ?? Posix.isTerminal(2)
         self.availability = JournalAvailability(warn: { EventLog.writeStderr("leakwatch: warning: \($0)") })
     }
 
@@ -93,7 +98,6 @@ public struct EventLog: Sendable {
 
     /// Writes one line to stderr, unbuffered.
     public static func writeStderr(_ line: String) {
-        let bytes = Array((line + "\n").utf8)
-        bytes.withUnsafeBytes { raw in _ = write(STDERR_FILENO, raw.baseAddress, raw.count) }
+        Posix.writeStandardError(line + "\n")
     }
 }

@@ -11,9 +11,13 @@ public final class JournalAlertSink: AlertSink {
     public let name = "journal"
     /// `MESSAGE_ID` of alert entries: `journalctl MESSAGE_ID=8b91c9b3...` lists every alert.
     public static let alertMessageID = "8b91c9b37ad04794821deb79c7e0a9a3"
+    /// `MESSAGE_ID` of sightings: an alerted message found again in another export of its chat.
+    public static let sightingMessageID = "1817afcb737e49ab91bda1192677dd47"
     public static let recordMessageIDs: [ScanRecord.Kind: String] = [
         .ruleError: DaemonEvent.Kind.ruleError.messageID,
         .scanIncomplete: DaemonEvent.Kind.scanIncomplete.messageID,
+        .duplicateExport: DaemonEvent.Kind.duplicateExport.messageID,
+        .sighting: sightingMessageID,
     ]
 
     private let availability: JournalAvailability
@@ -29,18 +33,21 @@ public final class JournalAlertSink: AlertSink {
         for record in batch.records {
             guard let messageID = Self.recordMessageIDs[record.kind] else { continue }
             let location = record.source.path + (record.line.map { ":\($0)" } ?? "")
-            availability.record(
-                Journal.send([
-                    JournalField("MESSAGE", "\(record.kind.rawValue) in \(location): \(record.detail)"),
-                    JournalField("PRIORITY", "4"),
-                    JournalField("MESSAGE_ID", messageID),
-                    JournalField("SYSLOG_IDENTIFIER", "leakwatch"),
-                    JournalField("LEAKWATCH_RECORD_ID", record.id),
-                    JournalField("LEAKWATCH_SOURCE", record.source.path),
-                    JournalField("LEAKWATCH_SOURCE_SHA256", record.source.sha256),
-                    JournalField("LEAKWATCH_RULE", record.rule ?? ""),
-                    JournalField("LEAKWATCH_LINE", record.line.map(String.init) ?? ""),
-                ]))
+            var fields = [
+                JournalField("MESSAGE", "\(record.kind.rawValue) in \(location): \(record.detail)"),
+                JournalField("PRIORITY", record.kind == .sighting ? "5" : "4"),
+                JournalField("MESSAGE_ID", messageID),
+                JournalField("SYSLOG_IDENTIFIER", "leakwatch"),
+                JournalField("LEAKWATCH_RECORD_ID", record.id),
+                JournalField("LEAKWATCH_SOURCE", record.source.path),
+                JournalField("LEAKWATCH_SOURCE_SHA256", record.source.sha256),
+                JournalField("LEAKWATCH_RULE", record.rule ?? ""),
+                JournalField("LEAKWATCH_LINE", record.line.map(String.init) ?? ""),
+            ]
+            if let alert = record.alert { fields.append(JournalField("LEAKWATCH_ALERT_ID", alert)) }
+            if let sender = record.sender { fields.append(JournalField("LEAKWATCH_SENDER", sender)) }
+            if let key = record.messageKey { fields.append(JournalField("LEAKWATCH_MESSAGE_KEY", key)) }
+            availability.record(Journal.send(fields))
         }
     }
 
@@ -73,6 +80,7 @@ public final class JournalAlertSink: AlertSink {
         if let entry = alert.source.entry { fields.append(JournalField("LEAKWATCH_ENTRY", entry)) }
         if let chat = alert.source.chat { fields.append(JournalField("LEAKWATCH_CHAT", chat)) }
         if let id = alert.message.id { fields.append(JournalField("LEAKWATCH_MESSAGE_ID", id)) }
+        if let key = alert.message.key { fields.append(JournalField("LEAKWATCH_MESSAGE_KEY", key)) }
         if alert.match.redacted { fields.append(JournalField("LEAKWATCH_EXCERPT", alert.match.excerpt)) }
         // Media: which file, and a known image's list entry.
         if let attachment = alert.match.attachment { fields.append(JournalField("LEAKWATCH_ATTACHMENT", attachment)) }

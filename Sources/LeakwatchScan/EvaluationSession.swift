@@ -1,5 +1,6 @@
 import Foundation
 import LeakwatchCore
+import Posix
 
 /// Runs `leakwatch eval`: scans labelled exports with the real scanner and scores the alerts.
 /// Exports are read whole (up to `maxFileBytes`), so every message is known for the labels.
@@ -16,7 +17,7 @@ public struct EvaluationSession: Sendable {
     /// of rules carrying one of them count. Files that cannot be read or parsed, and files the labels
     /// do not name, are returned as errors and not scored.
     public func run(
-        _ files: [String], labels: LabelSet, categories: Set<RuleCategory> = Set(RuleCategory.allCases),
+        _ files: [SystemPath], labels: LabelSet, categories: Set<RuleCategory> = Set(RuleCategory.allCases),
         tags: Set<String> = []
     ) throws(LeakwatchError) -> (report: EvaluationReport, errors: [LeakwatchError]) {
         let scratch = try MatchScratch(budget: scanner.matcher.budget)
@@ -29,8 +30,9 @@ public struct EvaluationSession: Sendable {
             onlyRules: onlyRules)
         var errors: [LeakwatchError] = []
         let detectedAt = AlertFormatting.rfc3339(Date())
-        for path in files {
-            let name = path.split(separator: "/").last.map(String.init) ?? path
+        for file in files {
+            let path = file.escaped
+            let name = file.lastComponent.escaped
             guard let fileLabels = labels.files[name] else {
                 errors.append(
                     LeakwatchError(
@@ -42,7 +44,7 @@ public struct EvaluationSession: Sendable {
             }
             let bytes: [UInt8]
             do {
-                bytes = try FileReading.readFile(path, limit: maxFileBytes)
+                bytes = try FileReading.readFile(file, limit: maxFileBytes)
             } catch {
                 errors.append(error)
                 continue

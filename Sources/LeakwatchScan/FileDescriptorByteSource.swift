@@ -1,37 +1,36 @@
 import LeakwatchCore
+import Posix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// An `ExportByteSource` over an open descriptor of a regular file, read with `pread` from its
-/// start (the descriptor's own offset is left alone). Does not own the descriptor: the caller
-/// opens, checks (`fstat`) and closes it.
+/// An `ExportByteSource` over an open regular file, read with `pread` from its start (the
+/// descriptor's own offset is left alone). Shares the caller's descriptor, which checked it
+/// (`fstat`) before.
 public struct FileDescriptorByteSource: ExportByteSource {
-    public let fd: Int32
-    /// Reported in errors.
-    public let path: String
-    private var offset: off_t = 0
+    public let file: FileDescriptor
+    private var offset = 0
 
-    public init(fd: Int32, path: String) {
-        self.fd = fd
-        self.path = path
+    public init(_ file: FileDescriptor) {
+        self.file = file
     }
 
     public mutating func read(maxBytes: Int) throws(LeakwatchError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: max(1, maxBytes))
-        var count = 0
-        while true {
-            count = bytes.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress, raw.count, offset) }
-            if count >= 0 { break }
-            if errno != EINTR { throw FileReading.errnoError(.unreadable, "read failed", path) }
+        let count: Int
+        do throws(PosixError) {
+            count = try bytes.withUnsafeMutableBytes { raw in
+                Result { () throws(PosixError) in try file.read(into: raw, at: offset) }
+            }.get()
+        } catch {
+            throw LeakwatchError(.unreadable, "read failed", error)
         }
         bytes.removeLast(bytes.count - count)
-        offset += off_t(count)
+        offset += count
         return bytes
     }
 
     public mutating func rewind() throws(LeakwatchError) {
         offset = 0
     }
+
+    /// The file's size now, from `fstat`.
+    public var byteCount: Int? { try? file.status().size }
 }

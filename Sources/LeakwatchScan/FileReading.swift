@@ -1,94 +1,85 @@
 import LeakwatchCore
+import Posix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Reading files with POSIX calls, turning failures into `LeakwatchError`s that name the file
-/// and the reason.
+/// Reading files through the `Posix` layer, turning failures into `LeakwatchError`s that name
+/// the file and the reason.
 public enum FileReading {
     /// Reads the whole regular file at `path`, refusing anything larger than `limit` bytes.
     /// - Parameter followSymlinks: `false` opens with `O_NOFOLLOW`.
-    public static func readFile(_ path: String, limit: Int = Int.max, followSymlinks: Bool = true)
-        throws(LeakwatchError)
-        -> [UInt8]
+    public static func readFile(_ path: SystemPath, limit: Int = Int.max, followSymlinks: Bool = true)
+        throws(LeakwatchError) -> [UInt8]
     {
-        let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followSymlinks ? 0 : O_NOFOLLOW)
-        let fd = open(path, flags)
-        guard fd >= 0 else { throw errnoError(.unreadable, "cannot open", path) }
-        defer { close(fd) }
-        return try readAll(fd: fd, path: path, limit: limit)
+        let file: FileDescriptor
+        do throws(PosixError) {
+            file = try Posix.open(path, followSymlinks ? [.nonBlocking] : [.nonBlocking, .noFollow])
+        } catch {
+            throw LeakwatchError(.unreadable, "cannot open", error)
+        }
+        return try readAll(file, limit: limit)
     }
 
-    /// Reads everything from an open descriptor of a regular file.
-    public static func readAll(fd: Int32, path: String, limit: Int = Int.max) throws(LeakwatchError) -> [UInt8] {
-        let size = try regularFileSize(fd: fd, path: path, limit: limit)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var filled = 0
-        while filled < size {
-            let count = bytes.withUnsafeMutableBytes { raw in
-                read(fd, raw.baseAddress! + filled, size - filled)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw errnoError(.unreadable, "read failed", path)
-            }
-            if count == 0 { break }  // Shrunk while reading: keep what was there.
-            filled += count
-        }
-        if filled < size { bytes.removeLast(size - filled) }
-        return bytes
+    public static func readFile(_ path: String, limit: Int = Int.max, followSymlinks: Bool = true)
+        throws(LeakwatchError) -> [UInt8]
+    {
+        try readFile(SystemPath(path), limit: limit, followSymlinks: followSymlinks)
     }
 
-    /// The size of the regular file open as `fd`; throws when it is not a regular file or is
-    /// larger than `limit` bytes.
-    public static func regularFileSize(fd: Int32, path: String, limit: Int = Int.max) throws(LeakwatchError) -> Int {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw errnoError(.unreadable, "cannot stat", path) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw LeakwatchError(code: .notRegularFile, message: "not a regular file", path: path)
+    /// Reads everything from an open regular file, checking its size with `fstat` first.
+    public static func readAll(_ file: FileDescriptor, limit: Int = Int.max) throws(LeakwatchError) -> [UInt8] {
+        _ = try regularFileSize(file, limit: limit)
+        do throws(PosixError) {
+            return try file.readAll(limit: limit)
+        } catch {
+            throw LeakwatchError(.unreadable, "read failed", error)
         }
-        let size = Int(info.st_size)
-        guard size <= limit else {
+    }
+
+    /// The size of the open file; throws when it is not a regular file or is larger than `limit`
+    /// bytes.
+    public static func regularFileSize(_ file: FileDescriptor, limit: Int = Int.max) throws(LeakwatchError) -> Int {
+        let status: FileStatus
+        do throws(PosixError) {
+            status = try file.status()
+        } catch {
+            throw LeakwatchError(.unreadable, "cannot stat", error)
+        }
+        guard status.kind == .regular else {
+            throw LeakwatchError(code: .notRegularFile, message: "not a regular file", path: file.path.escaped)
+        }
+        guard status.size <= limit else {
             throw LeakwatchError(
-                code: .tooLarge, message: "file is \(size) bytes, over the limit of \(limit)", path: path)
+                code: .tooLarge, message: "file is \(status.size) bytes, over the limit of \(limit)",
+                path: file.path.escaped)
         }
-        return size
+        return status.size
     }
 
     /// Whether anything is at `path` (without following a final symlink).
     public static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
+        ((try? Posix.statusIfPresent(SystemPath(path), followSymlinks: false)) ?? nil) != nil
     }
 
     /// Whether `path` is a directory (following symlinks).
     public static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        (try? Posix.statusIfPresent(SystemPath(path)))??.kind == .directory
     }
 
-    /// Names in a directory (not `.`/`..`), sorted.
-    public static func listDirectory(_ path: String) throws(LeakwatchError) -> [String] {
-        guard let dir = opendir(path) else { throw errnoError(.unreadable, "cannot list directory", path) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
+    /// Names in a directory (not `.`/`..`), as bytes, sorted.
+    public static func listDirectory(_ path: SystemPath) throws(LeakwatchError) -> [FileName] {
+        do throws(PosixError) {
+            return try Posix.listDirectory(path)
+        } catch {
+            throw LeakwatchError(.unreadable, "cannot list directory", error)
         }
-        return names.sorted()
     }
 
     /// Files under `paths`: files as given, directories walked recursively (hidden entries and
-    /// symlinked directories skipped), in sorted order.
-    public static func expand(_ paths: [String]) -> (files: [String], errors: [LeakwatchError]) {
-        var files: [String] = []
+    /// symlinked directories skipped), in sorted order. Names are kept as bytes.
+    public static func expand(_ paths: [String]) -> (files: [SystemPath], errors: [LeakwatchError]) {
+        var files: [SystemPath] = []
         var errors: [LeakwatchError] = []
-        func walk(_ directory: String) {
-            let names: [String]
+        func walk(_ directory: SystemPath) {
+            let names: [FileName]
             do {
                 names = try listDirectory(directory)
             } catch {
@@ -96,42 +87,35 @@ public enum FileReading {
                 return
             }
             for name in names where !name.hasPrefix(".") {
-                let child = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-                var info = stat()
-                guard lstat(child, &info) == 0 else { continue }
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR: walk(child)
-                case S_IFREG: files.append(child)
+                let child = directory.appending(name)
+                switch (try? Posix.status(child, followSymlinks: false))?.kind {
+                case .directory: walk(child)
+                case .regular: files.append(child)
                 default: continue
                 }
             }
         }
-        for path in paths {
-            var info = stat()
-            if stat(path, &info) != 0 {
-                errors.append(errnoError(.unreadable, "cannot open", path))
-            } else if (info.st_mode & S_IFMT) == S_IFDIR {
-                walk(path)
-            } else {
-                files.append(path)
+        for path in paths.map({ SystemPath($0) }) {
+            do throws(PosixError) {
+                if try Posix.status(path).kind == .directory {
+                    walk(path)
+                } else {
+                    files.append(path)
+                }
+            } catch {
+                errors.append(LeakwatchError(.unreadable, "cannot open", error))
             }
         }
         return (files, errors)
     }
-
-    /// The current `errno` as a `LeakwatchError` naming `path` (`ENOSPC` gets `.noSpace`).
-    public static func errnoError(_ code: LeakwatchError.Code, _ what: String, _ path: String) -> LeakwatchError {
-        let number = errno
-        return LeakwatchError(
-            code: number == ENOSPC ? .noSpace : code, message: "\(what): \(String(cString: strerror(number)))",
-            path: path,
-            cause: Errno(number))
-    }
 }
 
-/// An errno value as an error.
-public struct Errno: Error, Sendable, Hashable, CustomStringConvertible {
-    public var code: Int32
-    public init(_ code: Int32) { self.code = code }
-    public var description: String { "errno \(code)" }
+extension LeakwatchError {
+    /// A failed system call as a `LeakwatchError`: `what` and the reason, the path (escaped), the
+    /// `PosixError` as the cause; `.noSpace` instead of `code` when the disk is full.
+    public init(_ code: Code, _ what: String, _ error: PosixError) {
+        self.init(
+            code: error.isNoSpace ? .noSpace : code, message: "\(what): \(error.reason)", path: error.path?.escaped,
+            cause: error)
+    }
 }

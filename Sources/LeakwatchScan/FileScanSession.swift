@@ -1,13 +1,11 @@
 import Foundation
 import LeakwatchCore
+import Posix
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Scans many files with a fixed number of workers, each with its own `MatchScratch`, and
-/// delivers results in input order. Used by `leakwatch scan`.
+/// Scans files: the one entry point from an open file to a `ScanResult`, used by `leakwatch scan`
+/// (many files with a fixed number of workers, each with its own `MatchScratch`, results in input
+/// order) and by the daemon (one claimed export at a time).
 public struct FileScanSession: Sendable {
     public let scanner: ExportScanner
     public var workers: Int
@@ -16,7 +14,8 @@ public struct FileScanSession: Sendable {
     public var maxFileBytes: Int
     /// Files over this size are streamed (`StreamingExportScanner`) rather than read whole.
     public var streamThreshold: Int
-    /// Zip, JSON and UTF-16 exports are always read whole: larger ones are refused.
+    /// Zip, JSON and UTF-16 exports are always read whole: larger ones are refused (by their size
+    /// from `fstat`, before anything is read).
     public var maxArchiveBytes: Int
     /// The chunk size for streamed files.
     public var chunkBytes: Int
@@ -25,7 +24,7 @@ public struct FileScanSession: Sendable {
 
     public init(
         scanner: ExportScanner, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-        maxFileBytes: Int = 64 << 30, streamThreshold: Int = 32 << 20, maxArchiveBytes: Int = 2 << 30,
+        maxFileBytes: Int = 64 << 30, streamThreshold: Int = 8 << 20, maxArchiveBytes: Int = 2 << 30,
         chunkBytes: Int = StreamingExportScanner.defaultChunkBytes
     ) {
         self.scanner = scanner
@@ -36,35 +35,59 @@ public struct FileScanSession: Sendable {
         self.chunkBytes = chunkBytes
     }
 
-    /// Reads and scans one file.
-    public func scanFile(_ path: String, scratch: MatchScratch) -> ScanResult {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+    /// Opens, reads and scans one file; with `watch`, the result carries transcripts for the state.
+    public func scanFile(_ path: SystemPath, scratch: MatchScratch, watch: ContentWatch? = nil) -> ScanResult {
+        let file: FileDescriptor
+        do throws(PosixError) {
+            file = try Posix.open(path, [.nonBlocking])
+        } catch {
+            var result = ScanResult(file: ScannedFile(path: path.escaped, sha256: ""))
+            result.failure = LeakwatchError(.unreadable, "cannot open", error)
+            return result
+        }
+        return scan(
+            file, reportedPath: path.escaped, fileName: path.lastComponent.escaped, scratch: scratch, watch: watch)
+    }
+
+    /// Scans an open file: checks it is a regular file within `maxFileBytes` (`fstat`), then
+    /// streams it when it is larger than the stream threshold, else reads it whole.
+    /// - Parameters:
+    ///   - reportedPath: the path alerts name.
+    ///   - fileName: its last component, used only for chat names.
+    ///   - watch: when given, the result carries transcripts for the state.
+    public func scan(
+        _ file: FileDescriptor, reportedPath: String, fileName: String, scratch: MatchScratch,
+        watch: ContentWatch? = nil
+    ) -> ScanResult {
         let detectedAt = AlertFormatting.rfc3339(Date())
         do throws(LeakwatchError) {
-            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-            guard fd >= 0 else { throw FileReading.errnoError(.unreadable, "cannot open", path) }
-            defer { close(fd) }
-            let size = try FileReading.regularFileSize(fd: fd, path: path, limit: maxFileBytes)
+            let size = try FileReading.regularFileSize(file, limit: maxFileBytes)
             if size > min(streamThreshold, maxArchiveBytes) {
-                var source = FileDescriptorByteSource(fd: fd, path: path)
+                var source = FileDescriptorByteSource(file)
                 return StreamingExportScanner(scanner: scanner, chunkBytes: chunkBytes).scan(
-                    &source, path: path, fileName: name, scratch: scratch, detectedAt: detectedAt,
-                    wholeFileLimit: maxArchiveBytes)
+                    &source, path: reportedPath, fileName: fileName, scratch: scratch, detectedAt: detectedAt,
+                    wholeFileLimit: maxArchiveBytes, watch: watch)
             }
-            let bytes = try FileReading.readAll(fd: fd, path: path, limit: maxFileBytes)
-            var result = scanner.scan(bytes, path: path, fileName: name, scratch: scratch, detectedAt: detectedAt)
+            let bytes = try FileReading.readAll(file, limit: maxFileBytes)
+            var result = scanner.scan(
+                bytes, path: reportedPath, fileName: fileName, scratch: scratch, detectedAt: detectedAt, watch: watch)
             media?.scan(&result, scanner: scanner, scratch: scratch)
             return result
         } catch {
-            var result = ScanResult(file: ScannedFile(path: path, sha256: ""))
-            result.failure = error
+            var result = ScanResult(file: ScannedFile(path: reportedPath, sha256: ""))
+            var failure = error
+            failure.path = reportedPath
+            result.failure = failure
             return result
         }
     }
 
     /// Scans `paths` with `workers` concurrent workers; `deliver` is called once per file, in
-    /// the order of `paths`, as soon as that file and all before it are done.
-    public func run(_ paths: [String], deliver: (Int, ScanResult) -> Void) async {
+    /// the order of `paths`, as soon as that file and all before it are done. `watch`, when given,
+    /// is asked for the state's `ContentWatch` before each file.
+    public func run(
+        _ paths: [SystemPath], watch: (@Sendable () -> ContentWatch?)? = nil, deliver: (Int, ScanResult) -> Void
+    ) async {
         let next = WorkCounter()
         await withTaskGroup(of: Void.self) { group in
             // Workers pull indices; results are reordered below.
@@ -84,10 +107,10 @@ public struct FileScanSession: Sendable {
                         let index = next.take()
                         guard index < paths.count else { break }
                         if let scratch {
-                            results.put(index, scanFile(paths[index], scratch: scratch))
+                            results.put(index, scanFile(paths[index], scratch: scratch, watch: watch?()))
                         } else {
                             // Every file still gets a result, so delivery never waits forever.
-                            var failed = ScanResult(file: ScannedFile(path: paths[index], sha256: ""))
+                            var failed = ScanResult(file: ScannedFile(path: paths[index].escaped, sha256: ""))
                             failed.failure = scratchError
                             results.put(index, failed)
                         }
@@ -107,7 +130,6 @@ public struct FileScanSession: Sendable {
         }
     }
 }
-
 /// Results waiting to be delivered in order.
 ///
 /// `@unchecked Sendable`: every access to `storage`, `waiter` and `waitingFor` happens under `lock`.

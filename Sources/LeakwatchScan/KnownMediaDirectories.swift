@@ -1,5 +1,6 @@
 import LeakwatchCore
 import LeakwatchMedia
+import Posix
 
 /// Loads the known-media lists: every `*.list` file of the directories given, in order (like
 /// rule directories, a later file of the same name replaces an earlier one). A directory that
@@ -7,8 +8,8 @@ import LeakwatchMedia
 /// then no index is built (a reload keeps the lists in force).
 public enum KnownMediaDirectories {
     public static func load(_ directories: [String]) -> (index: KnownMediaIndex?, problems: [KnownMediaProblem]) {
-        var byName: [String: String] = [:]
-        var order: [String] = []
+        var byName: [FileName: SystemPath] = [:]
+        var order: [FileName] = []
         var problems: [KnownMediaProblem] = []
         for directory in directories {
             guard FileReading.isDirectory(directory) else {
@@ -18,10 +19,10 @@ public enum KnownMediaDirectories {
                 continue
             }
             do {
-                for name in try FileReading.listDirectory(directory)
+                for name in try FileReading.listDirectory(SystemPath(directory))
                 where !name.hasPrefix(".") && name.hasSuffix(".list") {
                     if byName[name] == nil { order.append(name) }
-                    byName[name] = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+                    byName[name] = SystemPath(directory).appending(name)
                 }
             } catch {
                 problems.append(KnownMediaProblem(file: directory, message: error.message))
@@ -33,12 +34,12 @@ public enum KnownMediaDirectories {
             guard let path = byName[name] else { continue }
             do {
                 let bytes = try FileReading.readFile(path, limit: 256 << 20)
-                let parsed = KnownMediaIndex.parse(String(decoding: bytes, as: UTF8.self), file: path)
+                let parsed = KnownMediaIndex.parse(String(decoding: bytes, as: UTF8.self), file: path.escaped)
                 entries += parsed.entries
                 problems += parsed.problems
-                files.append(path)
+                files.append(path.escaped)
             } catch {
-                problems.append(KnownMediaProblem(file: path, message: error.message))
+                problems.append(KnownMediaProblem(file: path.escaped, message: error.message))
             }
         }
         guard problems.isEmpty else { return (nil, problems) }

@@ -1,8 +1,5 @@
 import LeakwatchCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Posix
 
 /// Compiled prefilter databases kept as files in a directory (`KEY.hsdb`), so that loading the
 /// same rules again reads them back instead of compiling. A file that cannot be read or is not a
@@ -27,53 +24,45 @@ public struct PrefilterCacheDirectory: PrefilterDatabaseCache {
     }
 
     public func load(_ key: String) -> [UInt8]? {
-        try? FileReading.readFile(path + "/" + key + ".hsdb", limit: Self.limit, followSymlinks: false)
+        try? Posix.readFile(directory.appending(key + ".hsdb"), limit: Self.limit, followSymlinks: false)
     }
 
     public func store(_ key: String, _ bytes: [UInt8]) {
-        guard makeDirectory() else { return }
-        let final = path + "/" + key + ".hsdb"
-        let temporary = path + "/." + key + ".\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { return }
-        var written = 0
-        let complete = bytes.withUnsafeBytes { raw -> Bool in
-            while written < raw.count {
-                let count = write(fd, raw.baseAddress! + written, raw.count - written)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return false }
-                written += count
+        do throws(PosixError) {
+            try Posix.makeDirectories(directory, permissions: 0o700)
+            let final = directory.appending(key + ".hsdb")
+            let temporary = directory.appending(".\(key).\(Posix.processID).tmp")
+            let file = try Posix.open(temporary, [.writeOnly, .create, .truncate, .noFollow], permissions: 0o600)
+            do throws(PosixError) {
+                try file.writeAll(bytes)
+                try Posix.rename(temporary, to: final)
+            } catch {
+                try? Posix.unlink(temporary)
+                throw error
             }
-            return true
+        } catch {
+            return  // a cache: the rules work without it
         }
-        close(fd)
-        if !complete || rename(temporary, final) != 0 { unlink(temporary) }
         prune()
     }
 
     /// Keeps the `kept` most recently written databases: rules change, old sets are not needed.
     static let kept = 16
 
+    private var directory: SystemPath { SystemPath(path) }
+
     private func prune() {
-        guard let names = try? FileReading.listDirectory(path) else { return }
-        var databases: [(name: String, modified: Int)] = []
+        guard let names = try? Posix.listDirectory(directory) else { return }
+        var databases: [(path: SystemPath, modified: Int64)] = []
         for name in names where name.hasSuffix(".hsdb") {
-            var info = stat()
-            if lstat(path + "/" + name, &info) == 0 { databases.append((name, Int(info.st_mtim.tv_sec))) }
+            let file = directory.appending(name)
+            if let status = try? Posix.status(file, followSymlinks: false) {
+                databases.append((file, status.modifiedNanoseconds))
+            }
         }
         guard databases.count > Self.kept else { return }
         for old in databases.sorted(by: { $0.modified > $1.modified }).dropFirst(Self.kept) {
-            unlink(path + "/" + old.name)
+            try? Posix.unlink(old.path, ignoringMissing: true)
         }
-    }
-
-    /// Creates the directory (and its parents) with mode 0700 when missing.
-    private func makeDirectory() -> Bool {
-        var partial = ""
-        for component in path.split(separator: "/") {
-            partial += "/" + component
-            if mkdir(partial, 0o700) != 0 && errno != EEXIST { return false }
-        }
-        return FileReading.isDirectory(path)
     }
 }

@@ -1,8 +1,10 @@
 import LeakwatchCore
+import Posix
 
-/// Loads rule layers from directories: `*.yml`/`*.yaml` rule files and `*.model` files (linear
-/// text models that rules name), each directory a layer, later directories overriding earlier
-/// ones by file name (like systemd drop-ins).
+/// Loads rule layers from directories: `*.yml`/`*.yaml` rule files, `*.model` files (linear
+/// text models that rules name) and `responses.phrases` (how replies to alerts are classified),
+/// each directory a layer, later directories overriding earlier ones by file name (like systemd
+/// drop-ins).
 public enum RuleDirectories {
     /// Shipped rules once installed.
     public static let installedShipped = "/usr/share/leakwatch/rules"
@@ -24,18 +26,21 @@ public enum RuleDirectories {
         for directory in directories {
             var layer: [RuleFileSource] = []
             do {
-                for name in try FileReading.listDirectory(directory)
+                for name in try FileReading.listDirectory(SystemPath(directory))
                 where !name.hasPrefix(".")
-                    && (name.hasSuffix(".yml") || name.hasSuffix(".yaml") || name.hasSuffix(".model"))
+                    && (name.hasSuffix(".yml") || name.hasSuffix(".yaml") || name.hasSuffix(".model")
+                        || name == FileName(ResponsePhrases.fileName))
                 {
-                    let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+                    let path = SystemPath(directory).appending(name)
                     do {
                         let bytes = try FileReading.readFile(path, limit: 4 << 20)
-                        layer.append(RuleFileSource(path: path, text: String(decoding: bytes, as: UTF8.self)))
+                        layer.append(
+                            RuleFileSource(path: path.escaped, text: String(decoding: bytes, as: UTF8.self)))
                     } catch {
                         problems.append(
                             RuleProblem(
-                                location: SourceLocation(path: path, line: 1, column: 1), message: error.message))
+                                location: SourceLocation(path: path.escaped, line: 1, column: 1),
+                                message: error.message))
                     }
                 }
             } catch {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LeakwatchCore
 import LeakwatchDaemon
+import Posix
 
 extension DaemonConfiguration.Retention: ExpressibleByArgument {}
 
@@ -29,6 +30,13 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(name: .customLong("spool-dir"), help: ArgumentHelp("Holds alerts.jsonl.", valueName: "DIR"))
     var spoolDirectory: String?
 
+    @Option(
+        name: .customLong("cache-dir"),
+        help: ArgumentHelp(
+            "Keeps compiled prefilter databases between starts (default: $CACHE_DIRECTORY, else none).",
+            valueName: "DIR"))
+    var cacheDirectory: String?
+
     @Option(name: .customLong("rules"), help: ArgumentHelp("A rule directory; repeat to layer.", valueName: "DIR"))
     var ruleDirectories: [String] = []
 
@@ -52,8 +60,13 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(name: .customLong("stream-threshold"), help: "Text exports larger than this are streamed in chunks.")
     var streamThreshold: String?
 
-    @Option(name: .customLong("chunk-size"), help: "Chunk size for streamed exports (e.g. 4MiB).")
+    @Option(name: .customLong("chunk-size"), help: "Chunk size for streamed exports (default 2MiB).")
     var chunkSize: String?
+
+    @Option(
+        name: .customLong("max-line-length"),
+        help: "Longer lines and messages are cut into pieces of this size, each still matched (default 256KiB).")
+    var maxLineLength: String?
 
     @Option(name: .customLong("queue-capacity"), help: "Names waiting for a worker before the watcher rescans instead.")
     var queueCapacity: Int?
@@ -76,6 +89,7 @@ struct DaemonCommand: AsyncParsableCommand {
         for (flag, value) in [
             ("--max-file-size", maxFileSize), ("--max-archive-size", maxArchiveSize),
             ("--spool-max-bytes", spoolMaxBytes), ("--stream-threshold", streamThreshold), ("--chunk-size", chunkSize),
+            ("--max-line-length", maxLineLength),
         ] {
             if let value, DaemonConfiguration.parseSize(value) == nil {
                 throw ValidationError("\(flag): expected a size such as 64MiB, got '\(value)'")
@@ -101,6 +115,7 @@ struct DaemonCommand: AsyncParsableCommand {
         if let dropDirectory { configuration.dropDirectory = dropDirectory }
         if let stateDirectory { configuration.stateDirectory = stateDirectory }
         if let spoolDirectory { configuration.spoolDirectory = spoolDirectory }
+        if let cacheDirectory { configuration.cacheDirectory = cacheDirectory }
         if !ruleDirectories.isEmpty { configuration.ruleDirectories = ruleDirectories }
         if let workers { configuration.workers = workers == 0 ? ProcessInfo.processInfo.activeProcessorCount : workers }
         if noJIT { configuration.jit = false }
@@ -110,6 +125,9 @@ struct DaemonCommand: AsyncParsableCommand {
         if let timeBudget { configuration.timeBudgetSeconds = timeBudget }
         if let size = streamThreshold.flatMap(DaemonConfiguration.parseSize) { configuration.streamThreshold = size }
         if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { configuration.chunkBytes = max(1024, size) }
+        if let size = maxLineLength.flatMap(DaemonConfiguration.parseSize) {
+            configuration.maxLineBytes = max(1024, size)
+        }
         if let queueCapacity { configuration.queueCapacity = max(1, queueCapacity) }
         if let size = spoolMaxBytes.flatMap(DaemonConfiguration.parseSize) { configuration.spoolMaxBytes = size }
         if let spoolKeep { configuration.spoolKeep = spoolKeep }
@@ -138,10 +156,12 @@ struct ReloadCommand: AsyncParsableCommand {
     var timeout: Double = 60
 
     func run() async throws {
-        let file = ReloadStatusFile(path: stateDirectory + "/reload.status")
+        let file = ReloadStatusFile(stateDirectory: stateDirectory)
         let before = file.read().generation
-        guard kill(pid, SIGHUP) == 0 else {
-            Terminal.error("cannot signal process \(pid): \(String(cString: strerror(errno)))")
+        do throws(PosixError) {
+            try Posix.send(.hangup, to: pid)
+        } catch {
+            Terminal.error("cannot signal process \(pid): \(error.reason)")
             throw ExitCode(2)
         }
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))

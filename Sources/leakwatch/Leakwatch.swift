@@ -12,7 +12,7 @@ struct Leakwatch: AsyncParsableCommand {
             """,
         subcommands: [
             ScanCommand.self, ParseCommand.self, RulesCommand.self, EvalCommand.self, DaemonCommand.self,
-            ReloadCommand.self, MediaCommand.self, MediaWorkerCommand.self,
+            ReloadCommand.self, ReportCommand.self, StateCommand.self, MediaCommand.self, MediaWorkerCommand.self,
         ]
     )
 }

@@ -6,7 +6,7 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Check, test and list rule files.",
-        subcommands: [Check.self, Test.self, List.self])
+        subcommands: [Check.self, Test.self, List.self, ExportPatterns.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -28,7 +28,8 @@ struct RulesCommand: ParsableCommand {
                         )
                     }
                 }
-                Terminal.writeStderr("\(ruleSet.rules.count) rules in \(ruleSet.files.count) files: ok\n")
+                let phrases = ruleSet.responsePhrases.map { ", response phrases from \($0.path)" } ?? ""
+                Terminal.writeStderr("\(ruleSet.rules.count) rules in \(ruleSet.files.count) files\(phrases): ok\n")
                 return
             }
             Terminal.writeStderr("\(build.problems.count) problem(s)\n")
@@ -73,8 +74,10 @@ struct RulesCommand: ParsableCommand {
                 for failure in result.failures { Terminal.write("FAIL \(failure)") }
             }
             let failingRules = results.filter { !$0.failures.isEmpty }.count
+            let ruleCount = results.filter { !$0.ruleID.hasPrefix(ResponsePhrases.resultPrefix) }.count
+            let phrases = ruleSet.responsePhrases == nil ? "" : " and the response phrases"
             Terminal.write(
-                "\(results.count) rules, \(passed + failed) examples: \(passed) passed, \(failed) failed"
+                "\(ruleCount) rules\(phrases), \(passed + failed) examples: \(passed) passed, \(failed) failed"
                     + (failingRules > 0 ? " (\(failingRules) rule(s) failing)" : ""))
             if failed > 0 { throw ExitCode(1) }
         }

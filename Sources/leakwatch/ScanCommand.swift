@@ -3,6 +3,7 @@ import Foundation
 import LeakwatchCore
 import LeakwatchDaemon
 import LeakwatchScan
+import LeakwatchState
 
 extension ColorChoice: ExpressibleByArgument {}
 
@@ -14,7 +15,11 @@ struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract: "Scan exported chats (files or directories, recursively) and report alerts.",
-        discussion: "Exit status: 0 no alerts, 1 alerts found, 2 an error.")
+        discussion: """
+            Several exports of the same chat give each leak one alert: the first export (in the \
+            order given) holds the alert, later ones a `sighting` record. Exit status: 0 no alerts, \
+            1 alerts found, 2 an error.
+            """)
 
     @Argument(help: "Files or directories to scan.")
     var paths: [String]
@@ -32,6 +37,12 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Fingerprint key file (created 0600 on first use).", valueName: "FILE"))
     var key: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Keep chats, message keys, alerts and sightings in this state database (as the daemon's state.sqlite), for `leakwatch report` and later scans; default: in memory, for this run only.",
+            valueName: "FILE"))
+    var state: String?
+
     @Option(help: "Files scanned at once (default: number of cores).")
     var workers: Int?
 
@@ -40,13 +51,18 @@ struct ScanCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("stream-threshold"),
-        help: "Text exports larger than this are streamed in chunks instead of read whole (e.g. 32MiB; 0: always).")
+        help: "Text exports larger than this are streamed in chunks instead of read whole (default 8MiB; 0: always).")
     var streamThreshold: String?
 
     @Option(
         name: .customLong("chunk-size"),
-        help: "Bytes of text parsed and matched at a time when streaming (default 4MiB).")
+        help: "Bytes of text parsed and matched at a time when streaming (default 2MiB).")
     var chunkSize: String?
+
+    @Option(
+        name: .customLong("max-line-length"),
+        help: "Longer lines and messages are cut into pieces of this size, each still matched (default 256KiB).")
+    var maxLineLength: String?
 
     @Option(
         name: .customLong("max-archive-size"),
@@ -63,7 +79,7 @@ struct ScanCommand: AsyncParsableCommand {
     func validate() throws {
         for (flag, value) in [
             ("--stream-threshold", streamThreshold), ("--chunk-size", chunkSize),
-            ("--max-archive-size", maxArchiveSize),
+            ("--max-archive-size", maxArchiveSize), ("--max-line-length", maxLineLength),
         ] {
             if let value, DaemonConfiguration.parseSize(value) == nil {
                 throw ValidationError("\(flag): expected a size such as 8MiB, got '\(value)'")
@@ -84,6 +100,8 @@ struct ScanCommand: AsyncParsableCommand {
         var scanner = ExportScanner(
             ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(timeBudget * 1000))),
             fingerprintKey: fingerprintKey, usesPrefilter: !noPrefilter)
+        if let size = maxLineLength.flatMap(DaemonConfiguration.parseSize) { scanner.maxLineBytes = max(1024, size) }
+        if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { scanner.chunkBytes = max(1, size) }
         let mediaSettings = media.settings
         scanner.collectsMedia = mediaSettings.enabled
         var session = FileScanSession(scanner: scanner)
@@ -95,6 +113,13 @@ struct ScanCommand: AsyncParsableCommand {
         if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { session.chunkBytes = max(1, size) }
         if let size = maxArchiveSize.flatMap(DaemonConfiguration.parseSize) { session.maxArchiveBytes = size }
 
+        let ledger: StateLedger
+        do {
+            ledger = StateLedger(database: try StateDatabase(path: state ?? StateDatabase.temporary), spool: nil)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
         let (files, expandErrors) = FileReading.expand(paths)
         var failed = !expandErrors.isEmpty
         for error in expandErrors { Terminal.error(error.description) }
@@ -102,22 +127,49 @@ struct ScanCommand: AsyncParsableCommand {
         let colored = format == .text && Terminal.useColor(color)
         let progress = ProgressBar(total: files.count, enabled: Terminal.stderrIsTerminal && files.count > 1)
         var alertCount = 0
-        await session.run(files) { index, result in
+        var rescanScratch: MatchScratch?
+        await session.run(files, watch: { try? ledger.watch() }) { index, scanned in
             progress.finish()
+            var result = scanned
             if let failure = result.failure {
                 failed = true
-                Terminal.error("\(failure.path ?? files[index]): \(failure.message)")
+                Terminal.error("\(failure.path ?? files[index].escaped): \(failure.message)")
+                return
             }
-            alertCount += result.alerts.count
+            // Settle against the state: a leak already alerted on in another export of the same chat
+            // becomes a sighting. Scanned again when an earlier file's alerts were not watched for.
+            var alerts = result.alerts
+            var records = result.records
+            do {
+                while true {
+                    if case .recorded(let all, _) = try ledger.record(result) {
+                        alerts = all.alerts
+                        records = all.records
+                        break
+                    }
+                    if rescanScratch == nil { rescanScratch = try MatchScratch(budget: scanner.matcher.budget) }
+                    result = session.scanFile(files[index], scratch: rescanScratch!, watch: try ledger.watch())
+                }
+            } catch {
+                failed = true
+                Terminal.error("\(error)")
+            }
+            alertCount += alerts.count
             switch format {
             case .json:
-                for alert in result.alerts { Terminal.write(AlertFormatting.jsonLine(alert)) }
-                for record in result.records { Terminal.write(AlertFormatting.jsonLine(record)) }
+                for alert in alerts { Terminal.write(AlertFormatting.jsonLine(alert)) }
+                for record in records { Terminal.write(AlertFormatting.jsonLine(record)) }
             case .text:
-                for alert in result.alerts { Terminal.write(AlertFormatting.textLine(alert, color: colored)) }
-                for record in result.records { Terminal.warn(AlertFormatting.textLine(record)) }
+                for alert in alerts { Terminal.write(AlertFormatting.textLine(alert, color: colored)) }
+                for record in records {
+                    if record.kind == .sighting {
+                        Terminal.write(AlertFormatting.textLine(record))
+                    } else {
+                        Terminal.warn(AlertFormatting.textLine(record))
+                    }
+                }
             }
-            progress.update(done: index + 1, current: files[index])
+            progress.update(done: index + 1, current: files[index].escaped)
         }
         progress.finish()
         if failed { throw ExitCode(2) }

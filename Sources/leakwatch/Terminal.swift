@@ -1,11 +1,9 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Posix
 
 /// Where output goes and how it looks.
 enum Terminal {
-    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
-    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+    static var stdoutIsTerminal: Bool { Posix.isTerminal(1) }
+    static var stderrIsTerminal: Bool { Posix.isTerminal(2) }
 
     /// Colour only on a terminal, and never when `NO_COLOR` is set.
     static func useColor(_ choice: ColorChoice) -> Bool {
@@ -13,8 +11,7 @@ enum Terminal {
         case .always: true
         case .never: false
         case .auto:
-            stdoutIsTerminal && getenv("NO_COLOR") == nil
-                && (getenv("TERM").map { String(cString: $0) } ?? "") != "dumb"
+            stdoutIsTerminal && Posix.environment("NO_COLOR") == nil && Posix.environment("TERM") != "dumb"
         }
     }
 
@@ -31,15 +28,7 @@ enum Terminal {
     }
 
     static func writeStderr(_ text: String) {
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)
-                if written <= 0 { break }
-                offset += written
-            }
-        }
+        Posix.writeStandardError(text)
     }
 }
 

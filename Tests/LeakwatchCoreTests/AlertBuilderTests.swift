@@ -67,12 +67,19 @@ import Testing
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(AlertFormatting.jsonLine(alert).utf8)) as? [String: Any])
         #expect(json["schema"] as? String == "leakwatch.alert.v1")
-        #expect(Set(json.keys) == ["schema", "id", "detected_at", "rule", "source", "message", "match"])
+        #expect(
+            Set(json.keys) == [
+                "schema", "id", "detected_at", "rule", "source", "message", "match", "exposure", "responses",
+            ])
+        // Without a state database and for a rule that collects no responses: null, never left out.
+        #expect(json["exposure"] is NSNull)
+        #expect(json["responses"] is NSNull)
         let source = try #require(json["source"] as? [String: Any])
         #expect(Set(source.keys).isSuperset(of: ["path", "sha256", "format", "entry", "chat"]))
         #expect(source["entry"] is NSNull)
         let message = try #require(json["message"] as? [String: Any])
-        #expect(Set(message.keys).isSuperset(of: ["line", "id", "sent", "sender", "kind"]))
+        #expect(Set(message.keys).isSuperset(of: ["line", "id", "sent", "sender", "kind", "key"]))
+        #expect(message["key"] is NSNull)
         let match = try #require(json["match"] as? [String: Any])
         #expect(Set(match.keys).isSuperset(of: ["field", "excerpt", "fingerprint"]))
         let ruleInfo = try #require(json["rule"] as? [String: Any])

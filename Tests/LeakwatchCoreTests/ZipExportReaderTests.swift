@@ -264,7 +264,7 @@ struct ZipExportReaderTests {
             Member("IMG-20220327-WA0007.jpg", zeros: 4 << 20),
         ])
         let exports = try ExportParsing.parse(zip, fileName: "x.zip")
-        let note = try #require(exports.first?.notes.first { $0.code == "scan-incomplete" })
+        let note = try #require(exports.first?.notes.first { $0.code == "media-skipped" })
         #expect(note.message.contains("IMG-20220327-WA0007.jpg"))
         #expect(note.message.contains("compression ratio"))
         #expect(exports.first?.messages.map(\.text) == ["hallo"])
@@ -280,7 +280,7 @@ struct ZipExportReaderTests {
         let exports = try ExportParsing.parse(
             zip, fileName: "x.zip", limits: ArchiveLimits(maxTotalUncompressedBytes: 1000))
         let notes = try #require(exports.first?.notes)
-        let skipped = notes.filter { $0.code == "scan-incomplete" }
+        let skipped = notes.filter { $0.code == "media-skipped" }
         #expect(skipped.count == 1)
         #expect(skipped.first?.message.contains("VID-20220327-WA0001.mp4") == true)
         #expect(exports.first?.messages.map(\.text) == ["hallo"])
@@ -320,8 +320,36 @@ struct ZipExportReaderTests {
         let zip = try makeZip([Member("_chat.txt", "außen\n"), Member("backup.zip", bytes: inner)])
         let exports = try ExportParsing.parse(zip, fileName: "x.zip")
         #expect(exports.count == 1)
-        let note = try #require(exports.first?.notes.first { $0.code == "scan-incomplete" })
+        let note = try #require(exports.first?.notes.first { $0.code == "nested-archive" })
         #expect(note.message.contains("backup.zip"))
+    }
+
+    /// Each kind of refusal has its own code: a deep nest is not a "budget", an encrypted archive
+    /// is not "damaged".
+    @Test func tenDeepNestingIsNotedAsANestedArchive() throws {
+        var zip = try makeZip([Member("_chat.txt", "innermost\n")])
+        for depth in 0..<9 {
+            zip = try makeZip([Member("_chat.txt", "level \(depth)\n"), Member("n.zip", bytes: zip)])
+        }
+        let scanner = ExportScanner(ruleSet: RuleSet.build(layers: [[]]).ruleSet!, fingerprintKey: [1, 2, 3])
+        let result = scanner.scan(zip, path: "x.zip", fileName: "x.zip", scratch: try MatchScratch(), detectedAt: "t")
+        #expect(result.incomplete)
+        let record = try #require(result.records.first { $0.kind == .scanIncomplete })
+        #expect(record.code == "nested-archive")
+        #expect(!result.records.contains { $0.code == "budget-exhausted" })
+    }
+
+    @Test func anEncryptedArchiveHasItsOwnCode() throws {
+        var zip = try makeZip([Member("_chat.txt", "secret\n")])
+        // Set the "encrypted" flag (bit 0) in the local header and in the central directory.
+        zip[6] |= 1
+        let signature: [UInt8] = [0x50, 0x4B, 0x01, 0x02]
+        let found = (0..<(zip.count - 4)).first { Array(zip[$0..<($0 + 4)]) == signature }
+        let central = try #require(found)
+        zip[central + 8] |= 1
+        expectError("encrypted-archive") {
+            _ = try ExportParsing.parse(zip, fileName: "x.zip")
+        }
     }
 
     @Test func nestedArchiveIsOpenedWhenAllowed() throws {
@@ -331,7 +359,7 @@ struct ZipExportReaderTests {
         #expect(exports.count == 2)
         #expect(exports[1].entry == "backup.zip/_chat.txt")
         #expect(exports[1].messages.map(\.text) == ["geheim"])
-        #expect(!exports[0].notes.contains { $0.code == "scan-incomplete" })
+        #expect(!exports[0].notes.contains { $0.leavesScanIncomplete })
     }
 
     @Test func everyTextMemberIsScannedPreferredFirst() throws {

@@ -92,6 +92,12 @@ import Testing
                 try daemon.spoolAlertIDs().count == DaemonHarness.alertCount("whatsapp-android-shift.txt")
             })
         #expect(daemon.log.contains("rules-rejected"))
+        // A later good reload clears the error from STATUS.
+        try FileManager.default.removeItem(atPath: daemon.rules + "/local.yml")
+        #expect(try reload(daemon) == 0)
+        #expect(
+            eventually { (daemon.notify.lastStatus ?? "").contains("last error: none") },
+            "\(daemon.notify.lastStatus ?? "")")
         #expect(daemon.stop() == 0)
     }
 

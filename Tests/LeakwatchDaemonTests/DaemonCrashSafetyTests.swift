@@ -9,6 +9,15 @@ import Testing
 @Suite(.serialized) struct DaemonCrashSafetyTests {
     /// The alert ids `leakwatch scan` gives for the samples: what the spool must hold, once each.
     static func expectedIDs(for samples: [String], key: String) throws -> Set<String> {
+        Set(
+            try scanLines(for: samples, key: key).compactMap { line in
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                return object?["schema"] as? String == "leakwatch.alert.v1" ? object?["id"] as? String : nil
+            })
+    }
+
+    /// The JSON lines `leakwatch scan --format json` prints for the samples.
+    static func scanLines(for samples: [String], key: String) throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: leakwatchBinary)
         process.arguments =
@@ -19,14 +28,10 @@ import Testing
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Set(
-            String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
-                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-                return object?["schema"] as? String == "leakwatch.alert.v1" ? object?["id"] as? String : nil
-            })
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
-    @Test(arguments: ["mid-scan", "before-spool", "after-spool", "after-journal"])
+    @Test(arguments: ["mid-scan", "before-spool", "after-spool", "after-state", "after-journal"])
     func killedAtAnyPointTheSpoolHoldsEveryAlertExactlyOnce(crashPoint: String) throws {
         let daemon = try DaemonHarness()
         let samples = ["whatsapp-android-shift.txt", "whatsapp-ios-briefing.txt"]
@@ -47,24 +52,20 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
-    @Test func aTornLastLineIsSealedAtStart() throws {
+    @Test func aTornLastLineIsCutOffAtStart() throws {
         let daemon = try DaemonHarness()
         try FileManager.default.createDirectory(atPath: daemon.spoolDirectory, withIntermediateDirectories: true)
-        try Data("{\"schema\":\"leakwatch.alert.v1\",\"id\":\"half".utf8).write(
-            to: URL(fileURLWithPath: daemon.spoolFile))
+        let torn = "{\"schema\":\"leakwatch.alert.v1\",\"id\":\"half"
+        try Data(torn.utf8).write(to: URL(fileURLWithPath: daemon.spoolFile))
         try daemon.startReady()
         try daemon.drop(sample: "notes-plain.txt")
-        let expectedLines = 1 + (try DaemonHarness.alertCount("notes-plain.txt"))
-        #expect(
-            eventually {
-                ((try? String(contentsOfFile: daemon.spoolFile, encoding: .utf8)) ?? "").split(separator: "\n").count
-                    == expectedLines
-            })
-        let lines = try String(contentsOfFile: daemon.spoolFile, encoding: .utf8).split(separator: "\n")
-        #expect(lines[0] == "{\"schema\":\"leakwatch.alert.v1\",\"id\":\"half")
-        for line in lines.dropFirst() {
-            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "line is whole JSON: \(line)")
-        }
+        let expected = try DaemonHarness.alertCount("notes-plain.txt")
+        #expect(try eventually { try daemon.spoolAlertIDs().count == expected })
+        let text = try String(contentsOfFile: daemon.spoolFile, encoding: .utf8)
+        #expect(!text.contains(torn), "the torn line is not in the record stream")
+        #expect(text.hasSuffix("\n"))
+        #expect(try String(contentsOfFile: daemon.spoolDirectory + "/alerts.torn", encoding: .utf8) == torn + "\n")
+        #expect(daemon.log.contains("spool-repaired"))
         _ = daemon.stop()
     }
 
@@ -133,6 +134,12 @@ import Testing
         #expect(eventually { daemon.contents(of: daemon.state + "/done") == ["whatsapp-android-shift.txt"] })
         let ids = try daemon.spoolAlertIDs()
         #expect(Set(ids).count == ids.count)
+        // Once the disk has room again, STATUS says so: no PAUSED, no stale last error.
+        #expect(
+            eventually {
+                let status = daemon.notify.lastStatus ?? ""
+                return !status.contains("PAUSED") && status.contains("last error: none")
+            }, "\(daemon.notify.lastStatus ?? "")")
         #expect(daemon.stop() == 0)
     }
 

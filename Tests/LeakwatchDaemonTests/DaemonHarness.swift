@@ -1,5 +1,6 @@
 import Foundation
 import LeakwatchScan
+import Posix
 import Synchronization
 import Testing
 
@@ -126,24 +127,70 @@ final class DaemonHarness: @unchecked Sendable {
         guard rename(staging, drop + "/" + name) == 0 else { throw POSIXError(.EIO) }
     }
 
+    /// Drops a file under a name given as bytes (not necessarily UTF-8), by rename.
+    func drop(name: FileName, contents: Data) throws {
+        let staging = SystemPath(drop).appending(".staging-\(UUID().uuidString)")
+        let file = try Posix.open(staging, [.writeOnly, .create, .exclusive], permissions: 0o644)
+        try file.writeAll([UInt8](contents))
+        try Posix.rename(staging, to: SystemPath(drop).appending(name))
+    }
+
+    func sampleData(_ sample: String) throws -> Data {
+        try Data(contentsOf: repository.appendingPathComponent("samples/\(sample)"))
+    }
+
+    /// A figure of `/proc/PID/status` in bytes (`VmRSS`, `VmHWM`), nil once the process is gone.
+    func memory(_ field: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+            let kib = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
+        return kib * 1024
+    }
+
     func drop(sample: String, as name: String? = nil) throws {
         try drop(name ?? sample, contents: Data(contentsOf: repository.appendingPathComponent("samples/\(sample)")))
     }
 
-    /// Spool lines as JSON objects (every line must be complete JSON).
-    func spoolObjects() throws -> [[String: Any]] {
-        guard let text = try? String(contentsOfFile: spoolFile, encoding: .utf8) else { return [] }
-        return try text.split(separator: "\n", omittingEmptySubsequences: true).map { line in
+    /// Spool lines as JSON objects, read as a consumer must: only complete lines (ending in `\n`)
+    /// are records; an incomplete last line is still being written and is left for later. Every
+    /// complete line must be whole JSON.
+    func spoolObjects(_ file: String? = nil) throws -> [[String: Any]] {
+        try Self.completeLines(of: file ?? spoolFile).map { line in
             try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
         }
+    }
+
+    /// The complete lines of a file (those ending in `\n`).
+    static func completeLines(of path: String) -> [Substring] {
+        guard let data = FileManager.default.contents(atPath: path),
+            let lastBreak = data.lastIndex(of: UInt8(ascii: "\n"))
+        else { return [] }
+        return String(decoding: data[...lastBreak], as: UTF8.self).split(separator: "\n")
+    }
+
+    /// The records of every spool file, rotated ones first (oldest first).
+    func allSpoolObjects() throws -> [[String: Any]] {
+        let rotated = contents(of: spoolDirectory).compactMap { name -> Int? in
+            name.hasPrefix("alerts.jsonl.") ? Int(name.dropFirst("alerts.jsonl.".count)) : nil
+        }
+        return try rotated.sorted(by: >).flatMap { try spoolObjects(spoolFile + ".\($0)") } + spoolObjects()
+    }
+
+    /// The spool's `leakwatch.record.v1` records of `kind`.
+    func spoolRecords(kind: String) throws -> [[String: Any]] {
+        try spoolObjects().filter { $0["schema"] as? String == "leakwatch.record.v1" && $0["kind"] as? String == kind }
     }
 
     func spoolAlertIDs() throws -> [String] {
         try spoolObjects().filter { $0["schema"] as? String == "leakwatch.alert.v1" }.compactMap { $0["id"] as? String }
     }
 
+    /// The entries of a directory, sorted; without the daemon's durable-write temporaries
+    /// (`.lw-tmp-*`, there for an instant before they are linked or renamed into place).
     func contents(of directory: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".lw-tmp-") }
+            .sorted()
     }
 }
 

@@ -7,4 +7,11 @@
    Returns 0, or -1 with errno set (EEXIST when `to` exists, EXDEV across filesystems). */
 int clinux_rename_noreplace(const char *from, const char *to);
 
+/* mallopt(M_MMAP_THRESHOLD, bytes): blocks of that size or more get their own mapping, returned
+   to the kernel when freed (and the threshold stays fixed). */
+int clinux_set_mmap_threshold(int bytes);
+
+/* malloc_trim(0): returns free heap memory of every arena to the kernel. */
+int clinux_release_free_memory(void);
+
 #endif

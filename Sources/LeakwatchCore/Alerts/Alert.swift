@@ -12,6 +12,13 @@ public struct Alert: Sendable, Hashable, Codable {
     public var source: SourceInfo
     public var message: MessageInfo
     public var match: MatchInfo
+    /// The participants present when the message was sent (from joins, leaves and first and last
+    /// messages, across every export of the chat known so far); null when the chat's membership
+    /// is not known (an export in no chat layout, or a scan without state).
+    public var exposure: [String]? = nil
+    /// Replies to the message, classified, for `conduct` and `crime-scene-media` alerts and rules
+    /// with `responses: true`; null for other alerts.
+    public var responses: [Response]? = nil
 
     public struct RuleInfo: Sendable, Hashable, Codable {
         public var id: String
@@ -49,6 +56,37 @@ public struct Alert: Sendable, Hashable, Codable {
         public var sentLocal: String?
         public var sender: String?
         public var kind: String
+        /// The message's key: the same in every export of the same chat (see `MessageKey`); null
+        /// when the message has no resolved time or the scan keeps no state.
+        public var key: String? = nil
+    }
+
+    /// A reply to the alerted message.
+    public struct Response: Sendable, Hashable, Codable {
+        /// The sender as written in the alert's export.
+        public var sender: String?
+        public var kind: ResponseKind
+        /// 1-based line of the reply (nil for JSON exports).
+        public var line: Int?
+        /// The reply's message key, when known.
+        public var key: String?
+
+        public init(sender: String?, kind: ResponseKind, line: Int?, key: String? = nil) {
+            self.sender = sender
+            self.kind = kind
+            self.line = line
+            self.key = key
+        }
+
+        enum CodingKeys: String, CodingKey { case sender, kind, line, key }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(sender, forKey: .sender)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(line, forKey: .line)
+            try container.encode(key, forKey: .key)
+        }
     }
 
     public struct MatchInfo: Sendable, Hashable, Codable {
@@ -137,7 +175,20 @@ public struct Alert: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, id, detectedAt = "detected_at", rule, source, message, match
+        case schema, id, detectedAt = "detected_at", rule, source, message, match, exposure, responses
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(id, forKey: .id)
+        try container.encode(detectedAt, forKey: .detectedAt)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(source, forKey: .source)
+        try container.encode(message, forKey: .message)
+        try container.encode(match, forKey: .match)
+        try container.encode(exposure, forKey: .exposure)
+        try container.encode(responses, forKey: .responses)
     }
 }
 
@@ -158,7 +209,7 @@ extension Alert.SourceInfo {
 
 extension Alert.MessageInfo {
     enum CodingKeys: String, CodingKey {
-        case line, id, sent, sentLocal = "sent_local", sender, kind
+        case line, id, sent, sentLocal = "sent_local", sender, kind, key
     }
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -168,5 +219,6 @@ extension Alert.MessageInfo {
         try container.encode(sentLocal, forKey: .sentLocal)
         try container.encode(sender, forKey: .sender)
         try container.encode(kind, forKey: .kind)
+        try container.encode(key, forKey: .key)
     }
 }

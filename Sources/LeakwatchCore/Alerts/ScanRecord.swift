@@ -13,6 +13,13 @@ public struct ScanRecord: Sendable, Hashable, Codable {
         case scanIncomplete = "scan-incomplete"
         /// Something about the input worth knowing (invalid UTF-8, date order assumed, ...).
         case note
+        /// The same bytes as an export seen before, under another name: no new alert ids, so
+        /// this record is what says the file was seen.
+        case duplicateExport = "duplicate-export"
+        /// A message already alerted on, found again in another export of the same chat: `alert`
+        /// names the alert, `source`, `line` and `sender` the new export, its line and the sender
+        /// as written there.
+        case sighting
     }
 
     public struct Source: Sendable, Hashable, Codable {
@@ -21,6 +28,14 @@ public struct ScanRecord: Sendable, Hashable, Codable {
         public var format: String
         public var entry: String?
         public var chat: String?
+
+        public init(path: String, sha256: String, format: String, entry: String?, chat: String?) {
+            self.path = path
+            self.sha256 = sha256
+            self.format = format
+            self.entry = entry
+            self.chat = chat
+        }
 
         public init(file: ScannedFile, export: ParsedExport) {
             path = file.path
@@ -45,6 +60,12 @@ public struct ScanRecord: Sendable, Hashable, Codable {
     public var line: Int?
     public var messageID: String?
     public var detail: String
+    /// For a sighting: the alert id it is a sighting of.
+    public var alert: String?
+    /// For a sighting: the sender as written in this export.
+    public var sender: String?
+    /// For a sighting: the message's key (the alert's `message.key`).
+    public var messageKey: String?
 
     public init(
         kind: Kind, detectedAt: String, source: Source, ruleID: String? = nil, code: String? = nil, line: Int? = nil,
@@ -68,5 +89,22 @@ public struct ScanRecord: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case schema, id, kind, detectedAt = "detected_at", source, rule, code, line, messageID = "message_id", detail
+        case alert, sender, messageKey = "message_key"
+    }
+
+    /// A sighting of `alert` in the export `source`, at `line`, sent by `sender` as written there.
+    public static func sighting(
+        of alert: Alert, detectedAt: String, source: Source, line: Int?, messageID: String?, sender: String?
+    ) -> ScanRecord {
+        var record = ScanRecord(
+            kind: .sighting, detectedAt: detectedAt, source: source, ruleID: alert.rule.id, line: line,
+            messageID: messageID,
+            detail:
+                "alert \(alert.id) (\(alert.rule.id), first seen in \(alert.source.path)\(alert.message.line.map { ":\($0)" } ?? "")) seen again"
+        )
+        record.alert = alert.id
+        record.sender = sender
+        record.messageKey = alert.message.key
+        return record
     }
 }

@@ -493,7 +493,9 @@ extension ExportMatcher {
 
 extension String {
     /// Whether a pattern's matches depend on where the subject starts or ends: anchors,
-    /// `\A \z \Z \G`, lookbehind. Such patterns run message by message. Errs on the safe side.
+    /// `\A \z \Z \G`, lookbehind and lookahead (they would see the next message), `\K` (a match
+    /// could start in the message before and report a start in this one). Such patterns run
+    /// message by message. Errs on the safe side.
     var dependsOnSubjectBounds: Bool {
         var previous: Character = " "
         var inClass = false
@@ -502,7 +504,7 @@ extension String {
             defer { previous = character }
             if escaped {
                 escaped = false
-                if !inClass, "AzZGb".contains(character) && character != "b" { return true }
+                if !inClass, "AzZGK".contains(character) { return true }
                 continue
             }
             switch character {
@@ -511,7 +513,7 @@ extension String {
             case "]" where inClass: inClass = false
             case "^" where !inClass && previous != "[": return true
             case "$" where !inClass: return true
-            case "<" where previous == "?": return true
+            case "<" where previous == "?", "=" where previous == "?", "!" where previous == "?": return true
             default: break
             }
         }

@@ -17,23 +17,29 @@ public enum ExportParsing {
     /// cannot be read safely or at all (`unparseable`, `too-large`, `unsafe-archive`): the caller
     /// quarantines it.
     public static func parse(
-        _ bytes: [UInt8], fileName: String, limits: ArchiveLimits = .default
+        _ bytes: [UInt8], fileName: String, limits: ArchiveLimits = .default, maxLineBytes: Int = .max
     ) throws(ExportError) -> [ParsedExport] {
         if ZipExportReader.isArchive(bytes) {
-            return try ZipExportReader.read(bytes, fileName: fileName, limits: limits)
+            return try ZipExportReader.read(bytes, fileName: fileName, limits: limits, maxLineBytes: maxLineBytes)
         }
         if let media = StandaloneMedia.parse(bytes, fileName: fileName) {
             return [media]
         }
-        return try parseDocument(bytes, fileName: fileName)
+        return try parseDocument(bytes, fileName: fileName, maxLineBytes: maxLineBytes)
     }
 
-    /// A single document (not an archive): Telegram JSON, else text.
-    static func parseDocument(_ bytes: [UInt8], fileName: String) throws(ExportError) -> [ParsedExport] {
+    /// A single document (not an archive): Telegram JSON, else text (lines longer than
+    /// `maxLineBytes` cut into pieces). Refuses a binary file (`binary`).
+    static func parseDocument(_ bytes: [UInt8], fileName: String, maxLineBytes: Int = .max) throws(ExportError)
+        -> [ParsedExport]
+    {
+        if case .binary(let nuls, let sampled) = TextDecoding.sniff(bytes) {
+            throw TextDecoding.binaryError(nulCount: nuls, sampled: sampled)
+        }
         if let exports = try TelegramJSONParser.parse(bytes) {
             return exports
         }
-        let decoded = TextDecoding.decode(bytes)
+        let decoded = TextDecoding.decode(bytes, maxLineBytes: maxLineBytes)
         if decoded.encoding.hasPrefix("utf-16"), decoded.text.first == "{",
             var exports = try TelegramJSONParser.parse(Array(decoded.text.utf8))
         {

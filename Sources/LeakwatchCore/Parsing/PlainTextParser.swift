@@ -9,15 +9,22 @@ public enum PlainTextParser {
     static func messages(in text: String, firstLine: Int) -> [Message] {
         var messages: [Message] = []
         var lineNumber = firstLine - 1
-        // Split on the `\n` byte: "\r\n" is one Character in Swift, so Character splitting
-        // would miss CRLF line ends.
-        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        // Line by line on the `\n` byte ("\r\n" is one Character in Swift, so Character splitting
+        // would miss CRLF line ends), without materialising the lines: a text of millions of
+        // empty lines costs nothing.
+        let utf8 = text.utf8
+        var lineStart = utf8.startIndex
+        while true {
+            let lineEnd = utf8[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
             lineNumber += 1
-            var body = line[...]
+            var body = utf8[lineStart..<lineEnd]
             if body.last == UInt8(ascii: "\r") { body = body.dropLast() }
             let content = Substring(body)
-            if content.allSatisfy(\.isWhitespace) { continue }
-            messages.append(Message(line: lineNumber, sent: "", sender: nil, text: String(content), kind: .text))
+            if !content.allSatisfy(\.isWhitespace) {
+                messages.append(Message(line: lineNumber, sent: "", sender: nil, text: String(content), kind: .text))
+            }
+            if lineEnd == utf8.endIndex { break }
+            lineStart = utf8.index(after: lineEnd)
         }
         return messages
     }

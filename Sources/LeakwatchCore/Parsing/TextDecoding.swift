@@ -58,12 +58,133 @@ public enum TextDecoding {
         )
     }
 
-    public static func decode(_ bytes: [UInt8]) -> DecodedText {
-        if bytes.starts(with: [0xFF, 0xFE]) {
-            return decodeUTF16(bytes.dropFirst(2), littleEndian: true)
+    /// What the first bytes of a file say it is. One sniffer for the whole-file and the streamed
+    /// paths, so both decide alike.
+    public enum Encoding: Sendable, Hashable {
+        case utf8
+        /// UTF-16, with or without a byte order mark (without one, recognised from the NUL bytes
+        /// of ASCII characters falling on every second byte).
+        case utf16(littleEndian: Bool, byteOrderMark: Bool)
+        /// Not text: NUL bytes that are not UTF-16's pattern (`nulCount` of the `sampled` bytes).
+        case binary(nulCount: Int, sampled: Int)
+    }
+
+    /// How many leading bytes `sniff` looks at.
+    public static let sniffBytes = 4096
+
+    /// The encoding of a file from its first bytes (`sniffBytes` of them, or all of a shorter file).
+    public static func sniff(_ head: some Collection<UInt8>) -> Encoding {
+        let head = Array(head.prefix(sniffBytes))
+        if head.starts(with: [0xFF, 0xFE]) { return .utf16(littleEndian: true, byteOrderMark: true) }
+        if head.starts(with: [0xFE, 0xFF]) { return .utf16(littleEndian: false, byteOrderMark: true) }
+        var nuls = 0
+        var evenNULs = 0
+        var oddNULs = 0
+        for (index, byte) in head.enumerated() where byte == 0 {
+            nuls += 1
+            if index % 2 == 0 { evenNULs += 1 } else { oddNULs += 1 }
         }
-        if bytes.starts(with: [0xFE, 0xFF]) {
-            return decodeUTF16(bytes.dropFirst(2), littleEndian: false)
+        guard nuls > 0 else { return .utf8 }
+        // ASCII in UTF-16: a NUL in every high byte. Allow a few NULs on the other side (U+0100,
+        // U+0400, ...); require many on one.
+        let pairs = head.count / 2
+        if pairs >= 2 {
+            if oddNULs * 4 >= pairs && evenNULs * 16 <= pairs {
+                return .utf16(littleEndian: true, byteOrderMark: false)
+            }
+            if evenNULs * 4 >= pairs && oddNULs * 16 <= pairs {
+                return .utf16(littleEndian: false, byteOrderMark: false)
+            }
+        }
+        // Text has no NUL bytes to speak of: one in eight is a binary file (a disk image, a file
+        // of zeros), not a chat export.
+        if nuls * 8 >= head.count { return .binary(nulCount: nuls, sampled: head.count) }
+        return .utf8
+    }
+
+    /// The error for a file `sniff` calls binary.
+    public static func binaryError(nulCount: Int, sampled: Int) -> ExportError {
+        ExportError(
+            code: "binary",
+            message:
+                "not a chat export: \(nulCount) of its first \(sampled) bytes are NUL bytes (a binary file, not text)")
+    }
+
+    /// Decodes `bytes`, then cuts every line longer than `maxLineBytes` into pieces (see `cutLongLines`).
+    public static func decode(_ bytes: [UInt8], maxLineBytes: Int) -> DecodedText {
+        var decoded = decode(bytes)
+        guard maxLineBytes < Int.max else { return decoded }
+        let cut: (bytes: [UInt8], note: ParseNote)? =
+            decoded.text.utf8.withContiguousStorageIfAvailable {
+                cutLongLines($0, maxLineBytes: maxLineBytes)
+            } ?? Array(decoded.text.utf8).withUnsafeBufferPointer { cutLongLines($0, maxLineBytes: maxLineBytes) }
+        if let cut {
+            decoded.text = String(decoding: cut.bytes, as: UTF8.self)
+            decoded.notes.append(cut.note)
+        }
+        return decoded
+    }
+
+    /// Where a line of `maxLineBytes` bytes or more is cut: at `maxLineBytes` from its start,
+    /// moved back to the start of a UTF-8 sequence (the text is valid UTF-8).
+    @inline(__always)
+    static func cutPoint(_ line: some RandomAccessCollection<UInt8>, from start: Int, maxLineBytes: Int) -> Int {
+        var cut = start + maxLineBytes
+        while cut > start + 1, line[line.index(line.startIndex, offsetBy: cut)] & 0xC0 == 0x80 { cut -= 1 }
+        return cut
+    }
+
+    /// The text with every line longer than `maxLineBytes` cut into pieces of at most that many
+    /// bytes, each ending in a line break (each piece then counts as a line: a rule still sees all
+    /// of the text, in pieces), and the `long-line` note; nil when no line is that long.
+    static func cutLongLines(_ text: UnsafeBufferPointer<UInt8>, maxLineBytes: Int) -> (
+        bytes: [UInt8], note: ParseNote
+    )? {
+        var start = 0
+        var firstLong: Int?
+        var line = 1
+        while start < text.count {
+            var end = start
+            while end < text.count && text[end] != 0x0A { end += 1 }
+            if end - start > maxLineBytes {
+                firstLong = line
+                break
+            }
+            start = end + 1
+            line += 1
+        }
+        guard let firstLong else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count + text.count / maxLineBytes + 1)
+        var cutter = LongLineCutter(maxLineBytes: maxLineBytes)
+        start = 0
+        line = 1
+        while start < text.count {
+            var end = start
+            while end < text.count && text[end] != 0x0A { end += 1 }
+            cutter.line(UnsafeBufferPointer(rebasing: text[start..<end]), number: line, into: &out)
+            if end < text.count { out.append(0x0A) }
+            start = end + 1
+            line += 1
+        }
+        return (out, cutter.note ?? longLineNote(count: 1, firstLine: firstLong, maxLineBytes: maxLineBytes))
+    }
+
+    /// The `long-line` note.
+    static func longLineNote(count: Int, firstLine: Int, maxLineBytes: Int) -> ParseNote {
+        ParseNote(
+            code: "long-line", line: firstLine,
+            message:
+                "\(count) line(s) longer than \(maxLineBytes) bytes (first on line \(firstLine)) were cut into pieces of at most \(maxLineBytes) bytes; every piece is matched, but a match across a cut is missed, and lines after a cut are numbered by piece"
+        )
+    }
+
+    public static func decode(_ bytes: [UInt8]) -> DecodedText {
+        switch sniff(bytes) {
+        case .utf16(let littleEndian, let byteOrderMark):
+            return decodeUTF16(bytes.dropFirst(byteOrderMark ? 2 : 0), littleEndian: littleEndian)
+        case .utf8, .binary:
+            break
         }
         let hasBOM = bytes.starts(with: utf8BOM)
         let body = hasBOM ? bytes[3...] : bytes[...]
@@ -169,5 +290,64 @@ public enum TextDecoding {
         }
         return DecodedText(
             text: text, encoding: littleEndian ? "utf-16le" : "utf-16be", invalidSequences: invalid, notes: notes)
+    }
+}
+
+/// Cuts decoded lines longer than a maximum into pieces, the same way whether a text is decoded
+/// whole (`TextDecoding.decode(_:maxLineBytes:)`) or streamed (`DecodedLineReader`), and counts
+/// them for the `long-line` note.
+struct LongLineCutter {
+    let maxLineBytes: Int
+    private(set) var longLines = 0
+    private(set) var firstLongLine: Int?
+
+    init(maxLineBytes: Int) {
+        self.maxLineBytes = max(4, maxLineBytes)
+    }
+
+    /// Appends `line` (decoded, without its line break), cut into pieces of at most `maxLineBytes`
+    /// bytes each followed by `\n` but the last; `number` is its line in the original text.
+    mutating func line(_ line: UnsafeBufferPointer<UInt8>, number: Int, into out: inout [UInt8]) {
+        guard line.count > maxLineBytes else {
+            out.append(contentsOf: line)
+            return
+        }
+        noteLong(number)
+        var start = 0
+        while line.count - start > maxLineBytes {
+            let cut = TextDecoding.cutPoint(line, from: start, maxLineBytes: maxLineBytes)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: line[start..<cut]))
+            out.append(0x0A)
+            start = cut
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: line[start...]))
+    }
+
+    /// Cuts full pieces off the front of `pending` (a line still being read) while it is longer
+    /// than `maxLineBytes`, appending each with `\n` to `out`.
+    mutating func cutPending(_ pending: inout [UInt8], number: Int, into out: inout [UInt8]) {
+        guard pending.count > maxLineBytes else { return }
+        noteLong(number)
+        var start = 0
+        while pending.count - start > maxLineBytes {
+            let cut = TextDecoding.cutPoint(pending, from: start, maxLineBytes: maxLineBytes)
+            out.append(contentsOf: pending[start..<cut])
+            out.append(0x0A)
+            start = cut
+        }
+        pending.removeFirst(start)
+    }
+
+    private var lastCounted: Int?
+
+    private mutating func noteLong(_ number: Int) {
+        guard lastCounted != number else { return }
+        lastCounted = number
+        longLines += 1
+        if firstLongLine == nil { firstLongLine = number }
+    }
+
+    var note: ParseNote? {
+        firstLongLine.map { TextDecoding.longLineNote(count: longLines, firstLine: $0, maxLineBytes: maxLineBytes) }
     }
 }

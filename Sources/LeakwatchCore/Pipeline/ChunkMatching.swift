@@ -15,6 +15,10 @@ struct ChunkMatching {
     private(set) var hits: [RuleHit] = []
     /// The messages that have hits, by index in the whole export.
     private(set) var hitMessages: [Int: Message] = [:]
+    /// The messages after hits of rules that collect responses, by index in the whole export.
+    private(set) var followerMessages: [Int: Message] = [:]
+    /// The messages after each such hit still to keep (absolute indices).
+    private var followerWindows: [ClosedRange<Int>] = []
     /// Rule errors, with the line and id of their message.
     private(set) var ruleErrors: [ExportScanner.LocatedRuleError] = []
     private(set) var budgetExhausted: BudgetExhaustion?
@@ -64,12 +68,25 @@ struct ChunkMatching {
         spent += ContinuousClock.now - now
         for (rule, cost) in report.ruleCosts { ruleCosts[rule, default: RuleCost()] += cost }
         let own = (reported - sliceStart)..<(ready - sliceStart)
+        let ruleSet = matcher.ruleSet
         for var hit in report.hits where own.contains(hit.messageIndex) {
             let message = slice[hit.messageIndex]
             hit.messageIndex += sliceStart
             hitMessages[hit.messageIndex] = message
             hits.append(hit)
+            if let phrases = ruleSet.responsePhrases, ruleSet.collectsResponses(ruleSet.rules[hit.ruleIndex]) {
+                followerWindows.append(
+                    (hit.messageIndex + 1)...(hit.messageIndex + ResponseCollector.lookahead(phrases)))
+            }
         }
+        // Replies come after their message: keep those the responses will read, and no others.
+        for window in followerWindows {
+            let lower = max(window.lowerBound, reported)
+            let upper = min(window.upperBound, ready - 1)
+            guard lower <= upper else { continue }
+            for index in lower...upper { followerMessages[index] = slice[index - sliceStart] }
+        }
+        followerWindows.removeAll { $0.upperBound < ready }
         for var error in report.ruleErrors where own.contains(error.messageIndex) {
             let message = slice[error.messageIndex]
             error.messageIndex += sliceStart

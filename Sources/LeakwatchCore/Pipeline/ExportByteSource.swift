@@ -5,6 +5,13 @@ public protocol ExportByteSource {
     mutating func read(maxBytes: Int) throws(LeakwatchError) -> [UInt8]
     /// Starts over from the first byte (a streamed scan reads the file twice).
     mutating func rewind() throws(LeakwatchError)
+    /// The size of the whole file when the source knows it without reading (`fstat`), so that a
+    /// file too large to be read whole is refused before a byte of it is held.
+    var byteCount: Int? { get }
+}
+
+extension ExportByteSource {
+    public var byteCount: Int? { nil }
 }
 
 /// An `ExportByteSource` over bytes already in memory, handed out `maxBytes` at a time (tests,
@@ -26,4 +33,6 @@ public struct MemoryByteSource: ExportByteSource, Sendable {
     public mutating func rewind() throws(LeakwatchError) {
         offset = 0
     }
+
+    public var byteCount: Int? { bytes.count }
 }

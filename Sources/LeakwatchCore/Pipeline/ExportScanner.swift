@@ -8,6 +8,17 @@ public struct ExportScanner: Sendable {
     public var archiveLimits: ArchiveLimits
     /// Whether `scan` collects the export's media (`ScanResult.media`) for media scanning.
     public var collectsMedia = false
+    /// Lines longer than this are cut into pieces (each matched, with a `long-line` note), and so
+    /// are messages (`long-message`), in a file read whole as in a streamed one.
+    public var maxLineBytes = ExportScanner.defaultMaxLineBytes
+
+    /// Messages of an export read whole are matched this many bytes at a time (as a streamed
+    /// export is, `StreamingExportScanner.chunkBytes`), so what matching holds stays bounded.
+    public var chunkBytes = StreamingExportScanner.defaultChunkBytes
+
+    /// 256 KiB: far longer than any chat message, and what matching costs grows with the longest
+    /// text it sees (the `fold` normalization holds about 170 bytes per byte of one message).
+    public static let defaultMaxLineBytes = 256 << 10
 
     public init(
         ruleSet: RuleSet, budget: ScanBudget = ScanBudget(), fingerprintKey: [UInt8],
@@ -22,32 +33,68 @@ public struct ExportScanner: Sendable {
 
     /// Scans `bytes`, the content of the file reported as `path` (`fileName` is its last
     /// component, used only for chat names). `inspect`, when given, sees every parsed export
-    /// before it is matched (`leakwatch eval` uses it to know every message).
+    /// before it is matched (`leakwatch eval` uses it to know every message). With `watch`, the
+    /// result carries a transcript of each export (`ScanResult.transcripts`) for the state database.
     public func scan(
         _ bytes: [UInt8], path: String, fileName: String, scratch: MatchScratch, detectedAt: String,
-        inspect: ((ParsedExport) -> Void)? = nil
+        inspect: ((ParsedExport) -> Void)? = nil, watch: ContentWatch? = nil
     ) -> ScanResult {
         let file = ScannedFile(path: path, bytes: bytes)
         var result = ScanResult(file: file)
+        result.watch = watch
         let exports: [ParsedExport]
         do {
-            exports = try ExportParsing.parse(bytes, fileName: fileName, limits: archiveLimits)
+            exports = try ExportParsing.parse(
+                bytes, fileName: fileName, limits: archiveLimits, maxLineBytes: maxLineBytes)
         } catch {
             result.failure = LeakwatchError(
                 code: .init(rawValue: error.code), message: error.description, path: path, cause: error)
             return result
         }
-        for (index, export) in exports.enumerated() {
-            inspect?(export)
-            let report = matcher.match(export.messages, scratch: scratch)
-            for (rule, cost) in report.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
+        for (index, parsed) in exports.enumerated() {
+            inspect?(parsed)
+            var export = parsed
+            var pieces = MessagePieces(maxBytes: maxLineBytes)
+            let messages = pieces.cut(export.messages)
+            if let note = pieces.note { export.notes.append(note) }
+            var transcript = watch.map { TranscriptBuilder(watch: $0) }
+            transcript?.add(messages, startingAt: 0)
+            let follower: (Int) -> Message? = { $0 < messages.count ? messages[$0] : nil }
+            let textBytes = messages.reduce(0) { $0 + $1.text.utf8.count }
+            if textBytes <= chunkBytes {
+                let report = matcher.match(messages, scratch: scratch)
+                for (rule, cost) in report.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
+                record(
+                    export: export, messageCount: messages.count, exportIndex: index, hits: report.hits,
+                    message: { messages[$0] }, follower: follower, transcript: &transcript,
+                    ruleErrors: report.ruleErrors.map { error in
+                        let message = messages[error.messageIndex]
+                        return LocatedRuleError(error: error, line: message.line, messageID: message.id)
+                    }, budgetExhausted: report.budgetExhausted, file: file, detectedAt: detectedAt, into: &result)
+                continue
+            }
+            // A large export read whole (a zip, JSON, UTF-16, or text under the stream threshold) is
+            // matched `chunkBytes` of messages at a time, as a streamed one is: what matching holds
+            // stays bounded, and the result is the one matching all at once gives.
+            var matching = ChunkMatching(matcher: matcher, scratch: scratch, window: ruleSet.contextWindow)
+            var groupStart = 0
+            var groupBytes = 0
+            for (position, message) in messages.enumerated() {
+                groupBytes += message.text.utf8.count
+                if groupBytes >= chunkBytes {
+                    matching.add(Array(messages[groupStart...position]))
+                    groupStart = position + 1
+                    groupBytes = 0
+                }
+            }
+            if groupStart < messages.count { matching.add(Array(messages[groupStart...])) }
+            matching.finish()
+            for (rule, cost) in matching.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
             record(
-                export: export, messageCount: export.messages.count, exportIndex: index, hits: report.hits,
-                message: { export.messages[$0] },
-                ruleErrors: report.ruleErrors.map { error in
-                    let message = export.messages[error.messageIndex]
-                    return LocatedRuleError(error: error, line: message.line, messageID: message.id)
-                }, budgetExhausted: report.budgetExhausted, file: file, detectedAt: detectedAt, into: &result)
+                export: export, messageCount: messages.count, exportIndex: index, hits: matching.hits,
+                message: { messages[$0] }, follower: follower, transcript: &transcript,
+                ruleErrors: matching.ruleErrors, budgetExhausted: matching.budgetExhausted,
+                file: file, detectedAt: detectedAt, into: &result)
         }
         if collectsMedia {
             result.media = ExportMedia.collect(exports, fileBytes: bytes, limits: archiveLimits)
@@ -63,19 +110,26 @@ public struct ExportScanner: Sendable {
     }
 
     /// Adds what matching one export gave to `result`: its summary, alerts and records.
-    /// `message` looks up the export's messages by index (those with hits at least).
+    /// `message` looks up the export's messages by index (those with hits at least); `follower`
+    /// the messages after them, for responses (nil when not kept). `transcript`, when one is being
+    /// built, learns the alerts' messages and is added to the result.
     func record(
         export: ParsedExport, messageCount: Int, exportIndex index: Int, hits: [RuleHit],
-        message: (Int) -> Message, ruleErrors: [LocatedRuleError], budgetExhausted: BudgetExhaustion?,
+        message: (Int) -> Message, follower: (Int) -> Message?, transcript: inout TranscriptBuilder?,
+        ruleErrors: [LocatedRuleError], budgetExhausted: BudgetExhaustion?,
         file: ScannedFile, detectedAt: String, into result: inout ScanResult
     ) {
         result.exports.append(
             ScanResult.ExportSummary(
                 format: export.format.rawValue, entry: export.entry, chat: export.chat, messages: messageCount,
                 participants: export.participants.count, dateOrder: export.dateOrder))
-        result.alerts += alertBuilder.alerts(
+        var alerts = alertBuilder.alerts(
             for: hits, message: message, in: export, exportIndex: index, file: file, ruleSet: ruleSet,
             detectedAt: detectedAt)
+        AlertAnnotation.annotate(
+            &alerts, hits: hits, ruleSet: ruleSet, message: message, follower: follower, transcript: &transcript)
+        result.alerts += alerts
+        if let transcript { result.transcripts.append(transcript.transcript) }
         let source = ScanRecord.Source(file: file, export: export)
         for located in ruleErrors {
             let error = located.error
@@ -92,12 +146,13 @@ public struct ExportScanner: Sendable {
             result.records.append(
                 ScanRecord(
                     kind: .scanIncomplete, detectedAt: detectedAt, source: source, ruleID: exhausted.ruleID,
+                    code: LeakwatchError.Code.budgetExhausted.rawValue,
                     detail:
                         "time budget of \(exhausted.budget) exhausted while running \(exhausted.ruleID); rules from there on did not run on this export"
                 ))
         }
         for note in export.notes {
-            let kind: ScanRecord.Kind = note.code == "scan-incomplete" ? .scanIncomplete : .note
+            let kind: ScanRecord.Kind = note.leavesScanIncomplete ? .scanIncomplete : .note
             if kind == .scanIncomplete { result.incomplete = true }
             result.records.append(
                 ScanRecord(
@@ -114,6 +169,10 @@ public struct ScanResult: Sendable {
     public var alerts: [Alert] = []
     /// Rule errors, incomplete scans and parser notes.
     public var records: [ScanRecord] = []
+    /// One per export, in the order of `exports`, when the scan was given a `ContentWatch`.
+    public var transcripts: [ExportTranscript] = []
+    /// The watch the scan was given, if any.
+    public var watch: ContentWatch?
     /// Some part of the file was not scanned (budget or archive limit): see `records`.
     public var incomplete = false
     /// The file could not be scanned at all.
@@ -138,4 +197,14 @@ public struct ScanResult: Sendable {
         public var participants: Int
         public var dateOrder: DateOrderDecision?
     }
+}
+
+extension ParseNote {
+    /// Codes of notes that say part of the export was not scanned (an archive member skipped, a
+    /// nested archive not opened): the scan is incomplete, and the daemon quarantines the export
+    /// under that code.
+    public static let incompleteCodes: Set<String> = ["scan-incomplete", "media-skipped", "nested-archive"]
+
+    /// Whether this note says part of the export was not scanned.
+    public var leavesScanIncomplete: Bool { Self.incompleteCodes.contains(code) }
 }

@@ -16,8 +16,9 @@
 /// excerpts, lines, fingerprints), records and summary. Files that cannot be streamed are read
 /// whole from the source, up to `wholeFileLimit` bytes, and scanned by `ExportScanner`.
 public struct StreamingExportScanner: Sendable {
-    /// The default chunk size: 4 MiB (about 50 MB of working memory per worker).
-    public static let defaultChunkBytes = 4 << 20
+    /// The default chunk size: 2 MiB. Matching costs about 40 bytes of memory per byte of a chunk
+    /// with the shipped rules (their `fold` normalization keeps source offsets for every byte).
+    public static let defaultChunkBytes = 2 << 20
 
     public let scanner: ExportScanner
     /// About how many bytes of text are parsed and matched at a time (a chunk is longer when one
@@ -42,12 +43,12 @@ public struct StreamingExportScanner: Sendable {
     ///   JSON export); a larger one fails with `too-large`.
     public func scan<Source: ExportByteSource>(
         _ source: inout Source, path: String, fileName: String, scratch: MatchScratch, detectedAt: String,
-        wholeFileLimit: Int = .max
+        wholeFileLimit: Int = .max, watch: ContentWatch? = nil
     ) -> ScanResult {
         do {
             return try scanThrowing(
                 &source, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt,
-                wholeFileLimit: wholeFileLimit)
+                wholeFileLimit: wholeFileLimit, watch: watch)
         } catch {
             var result = ScanResult(file: ScannedFile(path: path, sha256: ""))
             result.failure = LeakwatchError(code: error.code, message: error.message, path: path, cause: error)
@@ -57,7 +58,7 @@ public struct StreamingExportScanner: Sendable {
 
     private func scanThrowing<Source: ExportByteSource>(
         _ source: inout Source, path: String, fileName: String, scratch: MatchScratch, detectedAt: String,
-        wholeFileLimit: Int
+        wholeFileLimit: Int, watch: ContentWatch?
     ) throws(LeakwatchError) -> ScanResult {
         let sniff = try self.sniff(&source)
         try source.rewind()
@@ -65,13 +66,15 @@ public struct StreamingExportScanner: Sendable {
         switch sniff {
         case .wholeFile:
             let bytes = try readWhole(&source, limit: wholeFileLimit, path: path)
-            return scanner.scan(bytes, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt)
+            return scanner.scan(
+                bytes, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt, watch: watch)
         case .plain: layout = nil
         case .whatsApp(let found): layout = found
         }
 
         // Survey: hash, decoding notes, header evidence.
-        var surveyReader = DecodedLineReader(readBytes: chunkBytes, hashing: true)
+        let maxLineBytes = scanner.maxLineBytes
+        var surveyReader = DecodedLineReader(readBytes: chunkBytes, hashing: true, maxLineBytes: maxLineBytes)
         var survey = layout.map(WhatsAppSurvey.init)
         while try surveyReader.readMore(from: &source) || !surveyReader.decoded.isEmpty {
             surveyReader.decoded.withUnsafeBufferPointer { survey?.add(lines: $0) }
@@ -86,15 +89,28 @@ public struct StreamingExportScanner: Sendable {
         var matching = ChunkMatching(
             matcher: scanner.matcher, scratch: scratch,
             window: scanner.ruleSet.contextWindow)
-        var reader = DecodedLineReader(readBytes: chunkBytes, hashing: false)
+        var transcript = watch.map { TranscriptBuilder(watch: $0) }
+        var reader = DecodedLineReader(readBytes: chunkBytes, hashing: false, maxLineBytes: maxLineBytes)
         var headerScanner = WhatsAppHeaderScanner()
         var cutSearch = 0
+        /// Whether the chunk about to be parsed starts inside a message (the last cut was forced).
+        var startsInsideMessage = false
+        var pieces = MessagePieces(maxBytes: maxLineBytes)
         var lineBase = 0
         while true {
             var cut: Int?
+            var forced = false
             while cut == nil {
                 if reader.decoded.count >= chunkBytes {
                     cut = findCut(in: reader.decoded, from: &cutSearch, layout: layout, scanner: &headerScanner)
+                }
+                if cut == nil, reader.decoded.count >= chunkBytes + maxLineBytes,
+                    let lastBreak = reader.decoded.lastIndex(of: UInt8(ascii: "\n"))
+                {
+                    // One message longer than a chunk and a line together: cut inside it, so memory
+                    // stays bounded; the parser takes the next lines as a piece of it.
+                    cut = lastBreak + 1
+                    forced = true
                 }
                 if cut == nil {
                     if reader.atEnd {
@@ -109,6 +125,7 @@ public struct StreamingExportScanner: Sendable {
             let messages: [Message] = reader.decoded.withUnsafeBufferPointer { all in
                 let chunk = UnsafeBufferPointer(rebasing: all[0..<end])
                 if var whatsApp = state {
+                    whatsApp.continuesMessage = startsInsideMessage
                     defer { state = whatsApp }
                     return WhatsAppTextParser.parseChunk(
                         chunk, firstLine: lineBase + 1, survey: survey, state: &whatsApp, scanner: &headerScanner)
@@ -118,19 +135,26 @@ public struct StreamingExportScanner: Sendable {
             lineBase += reader.decoded[0..<end].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
             reader.consume(end)
             cutSearch = 0
-            matching.add(messages)
+            startsInsideMessage = forced
+            let cutMessages = pieces.cut(messages)
+            transcript?.add(cutMessages, startingAt: matching.messageCount)
+            matching.add(cutMessages)
         }
         matching.finish()
 
         var export =
             state?.export(messages: [], fileName: fileName) ?? ParsedExport(format: .plain, messages: [])
         export.notes.insert(contentsOf: decodingNotes, at: 0)
+        if let note = pieces.note { export.notes.append(note) }
         var result = ScanResult(file: file)
+        result.watch = watch
         result.ruleCosts = matching.ruleCosts
         let hitMessages = matching.hitMessages
+        let followerMessages = matching.followerMessages
         scanner.record(
             export: export, messageCount: matching.messageCount, exportIndex: 0, hits: matching.hits,
             message: { hitMessages[$0] ?? Message(sent: "", sender: nil, text: "", kind: .text) },
+            follower: { hitMessages[$0] ?? followerMessages[$0] }, transcript: &transcript,
             ruleErrors: matching.ruleErrors, budgetExhausted: matching.budgetExhausted, file: file,
             detectedAt: detectedAt, into: &result)
         return result
@@ -164,26 +188,26 @@ public struct StreamingExportScanner: Sendable {
     /// Reads the start of the file: enough to decide the format and the layout as the whole-file
     /// parser would (its first `WhatsAppTextParser.sampleLines` non-empty lines).
     func sniff<Source: ExportByteSource>(_ source: inout Source) throws(LeakwatchError) -> Sniff {
-        var head: [UInt8] = []
-        var reader = DecodedLineReader(readBytes: min(chunkBytes, 1 << 20), hashing: false)
+        var reader = DecodedLineReader(
+            readBytes: min(chunkBytes, 1 << 20), hashing: false, maxLineBytes: scanner.maxLineBytes)
+        // The raw start first: a zip, UTF-16 (decoded whole, then maybe JSON), or not text at all.
+        var more = true
+        while more && reader.rawHead.count < TextDecoding.sniffBytes {
+            more = try reader.readMore(from: &source)
+        }
+        let head = reader.rawHead
+        if ZipExportReader.isArchive(head) { return .wholeFile }
+        switch TextDecoding.sniff(head) {
+        case .utf16: return .wholeFile
+        case .binary(let nuls, let count):
+            let error = TextDecoding.binaryError(nulCount: nuls, sampled: count)
+            throw LeakwatchError(code: .init(rawValue: error.code), message: error.message)
+        case .utf8: break
+        }
         var sample: [UInt8] = []
         var sampled = 0
         var firstContentByte: UInt8?
-        var checkedHead = false
-        while sampled < WhatsAppTextParser.sampleLines {
-            let more = try reader.readMore(from: &source)
-            if !checkedHead {
-                // The raw start: a zip, or UTF-16 (decoded whole, then maybe JSON).
-                head = reader.rawHead
-                if head.count >= 4 || !more {
-                    checkedHead = true
-                    if ZipExportReader.isArchive(head) || head.starts(with: [0xFF, 0xFE])
-                        || head.starts(with: [0xFE, 0xFF])
-                    {
-                        return .wholeFile
-                    }
-                }
-            }
+        while true {
             reader.decoded.withUnsafeBufferPointer { b in
                 var pos = 0
                 while pos < b.count && sampled < WhatsAppTextParser.sampleLines {
@@ -201,7 +225,9 @@ public struct StreamingExportScanner: Sendable {
                 }
             }
             reader.consume(reader.decoded.count)
-            if !more { break }
+            // Enough to decide on, even when the first lines are huge (a file without line breaks).
+            if !more || sampled >= WhatsAppTextParser.sampleLines || sample.count > 2 * scanner.maxLineBytes { break }
+            more = try reader.readMore(from: &source)
         }
         if firstContentByte == UInt8(ascii: "{") { return .wholeFile }
         let layout = sample.withUnsafeBufferPointer { WhatsAppTextParser.detectLayout($0) }
@@ -212,18 +238,23 @@ public struct StreamingExportScanner: Sendable {
     private func readWhole<Source: ExportByteSource>(_ source: inout Source, limit: Int, path: String)
         throws(LeakwatchError) -> [UInt8]
     {
+        func tooLarge(_ size: Int) -> LeakwatchError {
+            LeakwatchError(
+                code: .tooLarge,
+                message:
+                    "a zip, JSON or UTF-16 export is read whole, and this one (\(size) bytes) is over the limit of \(limit) bytes",
+                path: path)
+        }
+        // The size first (fstat): an oversized archive is refused before any of it is read.
+        let known = source.byteCount
+        if let known, known > limit { throw tooLarge(known) }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(min(known ?? 0, limit))
         while true {
             let more = try source.read(maxBytes: chunkBytes)
             if more.isEmpty { return bytes }
             bytes += more
-            guard bytes.count <= limit else {
-                throw LeakwatchError(
-                    code: .tooLarge,
-                    message:
-                        "a zip, JSON or UTF-16 export is read whole, and this one is over the limit of \(limit) bytes",
-                    path: path)
-            }
+            guard bytes.count <= limit else { throw tooLarge(bytes.count) }
         }
     }
 }

@@ -47,6 +47,9 @@ public struct RuleDefinition: Sendable, Hashable {
     public var threshold: Double
     /// Free labels for filtering (`misogyny`, `racism`, ...): carried in alerts as `rule.tags`.
     public var tags: [String]
+    /// Whether alerts of this rule list the replies to their message (`responses`); nil: as the
+    /// phrases file says for the rule's category.
+    public var responses: Bool?
     public var description: String
     public var examples: RuleExamples
     /// Where the rule starts in its file.
@@ -62,8 +65,9 @@ public struct RuleDefinition: Sendable, Hashable {
         confidence: Confidence = .medium,
         normalize: TextNormalization? = nil, model: String? = nil, threshold: Double = 0.5, tags: [String] = [],
         description: String = "", examples: RuleExamples,
-        location: SourceLocation, patternLocation: SourceLocation? = nil
+        location: SourceLocation, patternLocation: SourceLocation? = nil, responses: Bool? = nil
     ) {
+        self.responses = responses
         self.id = id
         self.title = title
         self.category = category

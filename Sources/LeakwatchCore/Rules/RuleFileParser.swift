@@ -8,7 +8,7 @@ public enum RuleFileParser {
     static let ruleFields: Set<String> = [
         "id", "title", "category", "severity", "pattern", "options", "applies-to", "keywords", "validate",
         "context", "unless", "redact", "confidence", "normalize", "model", "threshold", "tags", "description",
-        "examples",
+        "examples", "responses",
     ]
 
     /// Parses `text`, the contents of the rule file at `path`.
@@ -199,6 +199,11 @@ public enum RuleFileParser {
         for tag in tags where !isValidID(tag.value) {
             context.report(at: tag.location, "invalid tag '\(tag.value)': use lowercase letters, digits, '.' and '-'")
         }
+        var responses: Bool?
+        if let responsesNode = values["responses"] {
+            responses = responsesNode.bool
+            if responses == nil { context.report(at: responsesNode, "'responses' must be true or false") }
+        }
         let description = values["description"]?.string ?? ""
         let examples = parseExamples(values["examples"], rule: node, context: &context)
 
@@ -210,7 +215,7 @@ public enum RuleFileParser {
             redact: redact, confidence: confidence, normalize: normalize, model: model, threshold: threshold,
             tags: tags.map(\.value), description: description,
             examples: examples, location: location,
-            patternLocation: values["pattern"].map { context.location(of: $0) })
+            patternLocation: values["pattern"].map { context.location(of: $0) }, responses: responses)
     }
 
     /// `context:` or `unless:`, named `field` in problems.

@@ -50,8 +50,20 @@ extension RuleSet {
                 modelProblems.append(error)
             }
         }
-        let files = sources.filter { !$0.name.hasSuffix(".model") }.map { RuleFileParser.parse($0.text, path: $0.path) }
-        var build = build(files: files, models: models, jit: jit, prefilterCache: prefilterCache)
+        // The phrases that classify replies to alerts: one file, layered like the others.
+        var responsePhrases: ResponsePhrases?
+        for source in sources where source.name == ResponsePhrases.fileName {
+            do {
+                responsePhrases = try ResponsePhrases.parse(source.text, path: source.path, jit: jit)
+            } catch {
+                modelProblems += error.problems
+            }
+        }
+        let files = sources.filter { !$0.name.hasSuffix(".model") && !$0.name.hasSuffix(".phrases") }.map {
+            RuleFileParser.parse($0.text, path: $0.path)
+        }
+        var build = build(
+            files: files, models: models, jit: jit, prefilterCache: prefilterCache, responsePhrases: responsePhrases)
         if !modelProblems.isEmpty {
             build.problems = modelProblems + build.problems
             build.ruleSet = nil
@@ -62,7 +74,7 @@ extension RuleSet {
     /// Builds a rule set from already parsed files (in order) and the models they may name.
     public static func build(
         files: [RuleFile], models: [String: LinearTextModel] = [:], jit: Bool = true,
-        prefilterCache: (any PrefilterDatabaseCache)? = nil
+        prefilterCache: (any PrefilterDatabaseCache)? = nil, responsePhrases: ResponsePhrases? = nil
     ) -> RuleSetBuild {
         var problems = files.flatMap(\.problems)
         var warnings: [String] = []
@@ -118,7 +130,7 @@ extension RuleSet {
         }
         var set = RuleSet(
             rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings,
-            prefilterCache: prefilterCache)
+            prefilterCache: prefilterCache, responsePhrases: responsePhrases)
         let unfiltered = set.prefilter.unfiltered
         if !unfiltered.isEmpty {
             for item in unfiltered {
@@ -128,7 +140,7 @@ extension RuleSet {
             }
             set = RuleSet(
                 rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings,
-                prefilter: set.prefilter)
+                prefilter: set.prefilter, responsePhrases: responsePhrases)
         }
         return RuleSetBuild(ruleSet: set, problems: problems, warnings: warnings)
     }

@@ -25,7 +25,14 @@ public struct RuleExampleResult: Sendable, Hashable {
 extension RuleSet {
     /// Runs every rule's own examples through the real matcher (keywords, validators and
     /// context included), one small export per example.
+    /// The responses phrases file is tested like rules: its examples come first.
     public func testExamples(scratch: MatchScratch) -> [RuleExampleResult] {
+        let phraseResults = responsePhrases.flatMap(ResponseClassifier.init)?.testExamples() ?? []
+        return phraseResults + testRuleExamples(scratch: scratch)
+    }
+
+    /// Runs every rule's own examples.
+    func testRuleExamples(scratch: MatchScratch) -> [RuleExampleResult] {
         let matcher = ExportMatcher(ruleSet: self)
         return rules.map { rule in
             var result = RuleExampleResult(ruleID: rule.id, passed: 0, failures: [])

@@ -13,11 +13,15 @@ public final class RuleSet: Sendable {
     public let revision: String
     /// The multi-pattern prefilter over every rule's patterns.
     public let prefilter: RulePrefilter
+    /// The phrases that classify replies to alerts (`responses.phrases`); nil when the rule
+    /// directories hold none, and then no alert lists responses.
+    public let responsePhrases: ResponsePhrases?
 
     init(
         rules: [CompiledRule], files: [String], disabled: [String], warnings: [String], prefilter: RulePrefilter? = nil,
-        prefilterCache: (any PrefilterDatabaseCache)? = nil
+        prefilterCache: (any PrefilterDatabaseCache)? = nil, responsePhrases: ResponsePhrases? = nil
     ) {
+        self.responsePhrases = responsePhrases
         self.rules = rules
         self.files = files
         self.disabled = disabled
@@ -37,6 +41,12 @@ public final class RuleSet: Sendable {
         let second = rules.filter(\.looksAtCategories)
         let first = rules.filter { !$0.looksAtCategories }
         return widest(first) + widest(second)
+    }
+
+    /// Whether alerts of `rule` list the replies to their message.
+    public func collectsResponses(_ rule: CompiledRule) -> Bool {
+        guard let phrases = responsePhrases else { return false }
+        return rule.definition.responses ?? phrases.categories.contains(rule.definition.category)
     }
 
     /// The rule with `id`, if loaded.

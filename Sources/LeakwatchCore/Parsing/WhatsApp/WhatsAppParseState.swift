@@ -12,6 +12,11 @@ struct WhatsAppParseState {
     var firstInvalidClock: Int?
     var unresolved = 0
     var firstUnresolved: Int?
+    /// The last message parsed (its text left out), for a chunk that starts inside it.
+    var lastMessage: Message?
+    /// Set by a streamed scan when it had to cut a chunk inside a message (one too long to hold):
+    /// the next chunk's first lines continue `lastMessage`, as a piece of it.
+    var continuesMessage = false
 
     init(layout: WhatsAppLayout) {
         self.layout = layout

@@ -203,7 +203,15 @@ public enum WhatsAppTextParser {
         messages.reserveCapacity(pendings.count + 1)
         var buffer: [UInt8] = []
 
-        if let unplaced {
+        if let unplaced, state.continuesMessage, let previous = state.lastMessage {
+            // A piece of a message a streamed scan had to cut: same header, the text goes on.
+            buffer.removeAll(keepingCapacity: true)
+            _ = appendBody(b, unplaced.start, unplaced.end, into: &buffer)
+            messages.append(
+                Message(
+                    line: unplaced.line, sent: previous.sent, timestamp: previous.timestamp, sender: previous.sender,
+                    text: String(decoding: buffer, as: UTF8.self), kind: .text))
+        } else if let unplaced {
             buffer.removeAll(keepingCapacity: true)
             _ = appendBody(b, unplaced.start, unplaced.end, into: &buffer)
             messages.append(
@@ -262,6 +270,13 @@ public enum WhatsAppTextParser {
                     kind: classified.kind
                 ))
         }
+        if var last = messages.last {
+            last.text = ""
+            last.attachments = []
+            if state.continuesMessage, pendings.isEmpty, let previous = state.lastMessage { last.line = previous.line }
+            state.lastMessage = last
+        }
+        state.continuesMessage = false
         return messages
     }
 

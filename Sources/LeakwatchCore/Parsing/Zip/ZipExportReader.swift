@@ -31,11 +31,13 @@ public enum ZipExportReader {
 
     /// Parses the zip `bytes`. `fileName` is the archive's own name, used for the chat name when the
     /// chat member is `_chat.txt`.
+    /// - Parameter maxLineBytes: chat members' lines longer than this are cut into pieces.
     public static func read(
-        _ bytes: [UInt8], fileName: String?, limits: ArchiveLimits = .default
+        _ bytes: [UInt8], fileName: String?, limits: ArchiveLimits = .default, maxLineBytes: Int = .max
     ) throws(ExportError) -> [ParsedExport] {
         var budget = limits.maxTotalUncompressedBytes
-        return try read(bytes, fileName: fileName, limits: limits, depth: 1, budget: &budget)
+        return try read(
+            bytes, fileName: fileName, limits: limits, depth: 1, budget: &budget, maxLineBytes: maxLineBytes)
     }
 
     // MARK: - Members
@@ -53,7 +55,8 @@ public enum ZipExportReader {
     }
 
     static func read(
-        _ bytes: [UInt8], fileName: String?, limits: ArchiveLimits, depth: Int, budget: inout Int
+        _ bytes: [UInt8], fileName: String?, limits: ArchiveLimits, depth: Int, budget: inout Int,
+        maxLineBytes: Int = .max
     ) throws(ExportError) -> [ParsedExport] {
         // 1. The central directory, before anything is decompressed.
         let raw = try ZipCentralDirectory.read(bytes, maxEntries: limits.maxEntries)
@@ -67,6 +70,12 @@ public enum ZipExportReader {
         members.reserveCapacity(raw.count)
         let iterator = archive.makeIterator()
         for rawEntry in raw {
+            if rawEntry.isEncrypted {
+                throw ExportError(
+                    code: "encrypted-archive",
+                    message: "the archive is encrypted (password-protected): its content cannot be scanned",
+                    entry: String(decoding: rawEntry.nameBytes, as: UTF8.self))
+            }
             guard let entry = iterator.next() else {
                 throw ZipCentralDirectory.damaged("an entry's local header is unreadable")
             }
@@ -145,7 +154,7 @@ public enum ZipExportReader {
         for member in members where member.skipReason != nil {
             notes.append(
                 ParseNote(
-                    code: "scan-incomplete",
+                    code: "media-skipped",
                     message: "media entry \(member.name) was skipped and its size is not trusted: \(member.skipReason!)"
                 ))
         }
@@ -161,12 +170,14 @@ public enum ZipExportReader {
             var parsed: [ParsedExport]
             if isArchive(content) {
                 parsed = try openNested(
-                    content, member: member, limits: limits, depth: depth, budget: &budget, notes: &notes)
+                    content, member: member, limits: limits, depth: depth, budget: &budget, notes: &notes,
+                    maxLineBytes: maxLineBytes)
                 nested.append(contentsOf: parsed)
                 continue
             }
             let parseName = parseFileName(member: member.name, archive: fileName)
-            parsed = try ExportParsing.parseDocument(content, fileName: parseName ?? basename(member.name))
+            parsed = try ExportParsing.parseDocument(
+                content, fileName: parseName ?? basename(member.name), maxLineBytes: maxLineBytes)
             for var export in parsed {
                 export.entry = member.name
                 if export.chat == nil, export.format != .telegramJSON, let parseName {
@@ -186,7 +197,7 @@ public enum ZipExportReader {
             guard opensArchives else {
                 notes.append(
                     ParseNote(
-                        code: "scan-incomplete",
+                        code: "nested-archive",
                         message:
                             "nested archive \(member.name) was not opened (nesting depth limit \(limits.maxNestingDepth)); its content was not scanned"
                     ))
@@ -196,7 +207,8 @@ public enum ZipExportReader {
             let (content, _) = try inflate(member, from: bytes, limits: limits, budget: &budget)
             nested.append(
                 contentsOf: try openNested(
-                    content, member: member, limits: limits, depth: depth, budget: &budget, notes: &notes))
+                    content, member: member, limits: limits, depth: depth, budget: &budget, notes: &notes,
+                    maxLineBytes: maxLineBytes))
         }
 
         // 4. Media: attachments that name a member get its size; the rest are listed.
@@ -261,12 +273,12 @@ public enum ZipExportReader {
     /// Opens a zip found inside the zip, or notes that it was not opened.
     private static func openNested(
         _ content: [UInt8], member: Member, limits: ArchiveLimits, depth: Int, budget: inout Int,
-        notes: inout [ParseNote]
+        notes: inout [ParseNote], maxLineBytes: Int
     ) throws(ExportError) -> [ParsedExport] {
         guard depth < limits.maxNestingDepth else {
             notes.append(
                 ParseNote(
-                    code: "scan-incomplete",
+                    code: "nested-archive",
                     message:
                         "nested archive \(member.name) was not opened (nesting depth limit \(limits.maxNestingDepth)); its content was not scanned"
                 ))
@@ -274,7 +286,8 @@ public enum ZipExportReader {
         }
         do {
             var inner = try read(
-                content, fileName: basename(member.name), limits: limits, depth: depth + 1, budget: &budget)
+                content, fileName: basename(member.name), limits: limits, depth: depth + 1, budget: &budget,
+                maxLineBytes: maxLineBytes)
             for index in inner.indices {
                 inner[index].entry = member.name + "/" + (inner[index].entry ?? "")
             }
