@@ -25,10 +25,13 @@ struct RuleDirectoryOptions: ParsableArguments {
         directories.isEmpty ? RuleDirectories.defaults() : directories
     }
 
-    /// Loads the rules, printing every problem; exits 2 when they do not load.
-    func loadOrExit() throws -> RuleSet {
+    /// Loads the rules, printing every problem; exits 2 when they do not load. `matching: false`
+    /// (a command that only reads the rules) leaves out warnings about the prefilter.
+    func loadOrExit(matching: Bool = true) throws -> RuleSet {
         let build = RuleDirectories.load(effectiveDirectories, jit: !noJIT, cache: cache)
-        for warning in build.warnings { Terminal.warn(warning) }
+        for warning in build.warnings where matching || !build.prefilterWarnings.contains(warning) {
+            Terminal.warn(warning)
+        }
         guard let ruleSet = build.ruleSet else {
             for problem in build.problems { Terminal.error(problem.description) }
             Terminal.error("rules did not load (\(build.problems.count) problem(s)); see `leakwatch rules check`")

@@ -32,7 +32,7 @@ extension RulesCommand {
         var engine: PatternEngine = .pcre2
 
         func run() throws {
-            let ruleSet = try rules.loadOrExit()
+            let ruleSet = try rules.loadOrExit(matching: false)
             var written = 0
             var refusals: [String: Int] = [:]
             for rule in ruleSet.rules {

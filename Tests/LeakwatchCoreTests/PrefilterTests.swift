@@ -177,4 +177,37 @@ import Testing
         #expect(Self.key(unfiltered) == expected)
         #expect(Self.key(filtered) == expected)
     }
+
+    /// Start-of-pattern options and verbs (`(*UTF)`, `(*UCP)`) are read by neither the literal
+    /// extraction nor the approximation: such a rule runs on every message, and still matches.
+    @Test(arguments: [
+        (#"(*UTF)(?<![\p{L}\p{N}])SECRET(?![\p{L}\p{N}])"#, "a SECRET b"),
+        (#"(*UCP)^\w+$"#, "café"),
+        (#"(*UTF)(*UCP)ref\s*:\s*\K\d{3}"#, "ref: 123"),
+        (#"secret(*SKIP)(*FAIL)|SECRET"#, "SECRET"),
+    ])
+    func patternsWithVerbsAreNeverFilteredOut(pattern: String, text: String) throws {
+        #expect(RulePrefilter.hasVerb(pattern))
+        let yaml = """
+            - id: test.verb
+              title: verb
+              category: protective-marking
+              severity: high
+              pattern: '\(pattern)'
+              examples:
+                match: ['\(text)']
+            """
+        let set = try #require(RuleSet.build(layers: [[RuleFileSource(path: "t.yml", text: yaml)]]).ruleSet)
+        let messages = [Message(line: 1, sent: "", sender: "S", text: text, kind: .text)]
+        let scratch = try MatchScratch()
+        let unfiltered = ExportMatcher(ruleSet: set, usesPrefilter: false).match(messages, scratch: scratch)
+        let filtered = ExportMatcher(ruleSet: set).match(messages, scratch: scratch)
+        #expect(Self.key(unfiltered).count == 1)
+        #expect(Self.key(filtered) == Self.key(unfiltered))
+    }
+
+    @Test(arguments: [#"\(\*x"#, #"[a-z]*"#, #"(a)*"#, #"ref\s*:"#])
+    func patternsWithoutVerbs(pattern: String) {
+        #expect(!RulePrefilter.hasVerb(pattern))
+    }
 }

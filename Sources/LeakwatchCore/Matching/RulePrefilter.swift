@@ -54,6 +54,7 @@ public final class RulePrefilter: Sendable {
     init(rules: [CompiledRule], cache: (any PrefilterDatabaseCache)? = nil) {
         var entries: [Entry] = []
         var expressionsByKey: [FieldCorpus.Key: [VectorscanExpression]] = [:]
+        var unfiltered: [(String, Role, String)] = []
         func add(_ rule: CompiledRule, _ role: Role, key: FieldCorpus.Key, expression: VectorscanExpression) {
             var expression = expression
             expression.id = UInt32(entries.count)
@@ -65,7 +66,11 @@ public final class RulePrefilter: Sendable {
             // The pattern goes in as its required literals; when it has none, as an approximation,
             // unless the rule's keywords already filter it (they are exact and cheaper).
             let literal = Self.literalExpression(definition.pattern, definition.options)
-            if literal != nil || definition.keywords.isEmpty {
+            if Self.hasVerb(definition.pattern) {
+                if definition.keywords.isEmpty {
+                    unfiltered.append((definition.id, .pattern, Self.verbReason))
+                }
+            } else if literal != nil || definition.keywords.isEmpty {
                 for field in definition.appliesTo {
                     let key = FieldCorpus.Key(field: field, normalization: definition.normalize)
                     add(
@@ -80,11 +85,17 @@ public final class RulePrefilter: Sendable {
                 }
             }
             for (index, context) in definition.contexts.enumerated() where context.categories.isEmpty {
+                guard !Self.hasVerb(context.pattern) else {
+                    unfiltered.append((definition.id, .context(index), Self.verbReason))
+                    continue
+                }
                 add(
                     rule, .context(index), key: FieldCorpus.Key(field: .text, normalization: context.normalize),
                     expression: Self.expression(context.pattern, context.options))
             }
-            if let unless = definition.unless, unless.categories.isEmpty {
+            if let unless = definition.unless, unless.categories.isEmpty, Self.hasVerb(unless.pattern) {
+                unfiltered.append((definition.id, .unless, Self.verbReason))
+            } else if let unless = definition.unless, unless.categories.isEmpty {
                 add(
                     rule, .unless, key: FieldCorpus.Key(field: .text, normalization: unless.normalize),
                     expression: Self.expression(unless.pattern, unless.options))
@@ -93,7 +104,6 @@ public final class RulePrefilter: Sendable {
         // One database per field buffer. Vectorscan names the first expression it refuses: try it
         // without anchors, else leave it out (unfiltered), and compile the rest again.
         var databases: [FieldCorpus.Key: VectorscanDatabase] = [:]
-        var unfiltered: [(String, Role, String)] = []
         var filteredIDs = Set<Int>()
         for (key, initial) in expressionsByKey {
             let cacheKey = Self.cacheKey(initial)
@@ -153,6 +163,31 @@ public final class RulePrefilter: Sendable {
     /// The expression id of `rule` in `role` on the buffer `key`, when Vectorscan took it.
     func entryID(rule: Int, role: Role, key: FieldCorpus.Key) -> Int? {
         entryIDs[EntryKey(rule: rule, role: role, key: key)]
+    }
+
+    static let verbReason = "a (*VERB) in the pattern"
+
+    /// Whether `pattern` holds a PCRE2 verb or start-of-pattern option (`(*UTF)`, `(*UCP)`,
+    /// `(*SKIP)`, `(*LIMIT_MATCH=n)`, ...): neither the literal extraction nor the approximation
+    /// reads them, and some (`(*UCP)`) widen what the pattern matches, so such a pattern is never
+    /// filtered (it runs on every message).
+    static func hasVerb(_ pattern: String) -> Bool {
+        var escaped = false
+        var previous: Character?
+        for character in pattern {
+            if escaped {
+                escaped = false
+                previous = nil
+                continue
+            }
+            if character == "\\" {
+                escaped = true
+            } else if character == "*", previous == "(" {
+                return true
+            }
+            previous = character
+        }
+        return false
     }
 
     /// A rule pattern as a Vectorscan expression for the prefilter: the literals every match must

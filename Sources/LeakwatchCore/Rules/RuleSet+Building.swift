@@ -15,7 +15,19 @@ public struct RuleFileSource: Sendable, Hashable {
 public struct RuleSetBuild: Sendable {
     public var ruleSet: RuleSet?
     public var problems: [RuleProblem]
+    /// Every warning, those of `prefilterWarnings` included.
     public var warnings: [String]
+    /// The warnings that name a pattern the prefilter cannot take (it then runs on every
+    /// message): about speed only, so commands that do not match (`rules export-patterns`) leave
+    /// them out.
+    public var prefilterWarnings: [String] = []
+
+    public init(ruleSet: RuleSet?, problems: [RuleProblem], warnings: [String], prefilterWarnings: [String] = []) {
+        self.ruleSet = ruleSet
+        self.problems = problems
+        self.warnings = warnings
+        self.prefilterWarnings = prefilterWarnings
+    }
 }
 
 extension RuleSet {
@@ -132,16 +144,16 @@ extension RuleSet {
             rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings,
             prefilterCache: prefilterCache, responsePhrases: responsePhrases)
         let unfiltered = set.prefilter.unfiltered
+        let prefilterWarnings = unfiltered.map { item in
+            "\(item.ruleID): the prefilter cannot take its \(item.role) (\(item.reason)); it runs on every message"
+        }
         if !unfiltered.isEmpty {
-            for item in unfiltered {
-                warnings.append(
-                    "\(item.ruleID): the prefilter cannot take its \(item.role) (\(item.reason)); it runs on every message"
-                )
-            }
+            warnings += prefilterWarnings
             set = RuleSet(
                 rules: compiled, files: files.map(\.path), disabled: disabled.sorted(), warnings: warnings,
                 prefilter: set.prefilter, responsePhrases: responsePhrases)
         }
-        return RuleSetBuild(ruleSet: set, problems: problems, warnings: warnings)
+        return RuleSetBuild(
+            ruleSet: set, problems: problems, warnings: warnings, prefilterWarnings: prefilterWarnings)
     }
 }
