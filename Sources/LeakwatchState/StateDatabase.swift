@@ -19,7 +19,8 @@ import Synchronization
 ///   loss, not only a crash of the process (`NORMAL` in WAL mode may lose the last commits on power
 ///   loss, which would let an alert be written to the spool twice);
 /// - `foreign_keys = ON`, `busy_timeout = 10000` (a second process waits rather than fails),
-///   `secure_delete` as Debian builds it.
+///   `secure_delete` as Debian builds it;
+/// - `wal_autocheckpoint = 64`, `journal_size_limit = 262144`: the log stays near 256 KiB.
 public final class StateDatabase: @unchecked Sendable {
     /// The file name in the state directory.
     public static let fileName = "state.sqlite"
@@ -53,6 +54,12 @@ public final class StateDatabase: @unchecked Sendable {
                 }
             }
             if kept { try connection.execute("PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;") }
+            if kept && !readOnly {
+                // A small write-ahead log: checkpointed every 64 pages (256 KiB) and cut back to
+                // 256 KiB after each checkpoint, so a state directory on a small disk is not
+                // filled by the log (an export's settlement writes about 25 pages).
+                try connection.execute("PRAGMA wal_autocheckpoint = 64; PRAGMA journal_size_limit = 262144;")
+            }
             try connection.execute("PRAGMA foreign_keys = ON;")
             let version = try connection.scalarInt("PRAGMA user_version") ?? 0
             self.openedAtVersion = version
@@ -106,8 +113,17 @@ public final class StateDatabase: @unchecked Sendable {
     }
 
     /// Runs `body` in one write transaction (`BEGIN IMMEDIATE ... COMMIT`, rolled back if it throws).
+    /// On a full disk the write-ahead log is checkpointed and truncated (giving its space back)
+    /// before the error is thrown, so that the caller's retry can succeed once there is room.
     public func write<T>(_ body: (SQLiteConnection) throws -> T) throws(LeakwatchError) -> T {
-        try read { connection in try connection.transaction { try body(connection) } }
+        try read { connection in
+            do {
+                return try connection.transaction { try body(connection) }
+            } catch let error as SQLiteError where error.isDiskFull {
+                try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                throw error
+            }
+        }
     }
 
     /// An SQLite error as a `LeakwatchError` naming the database (a full disk is `no-space`).

@@ -52,6 +52,24 @@ import Testing
         #expect(try again.read { try $0.scalarInt("SELECT count(*) FROM delivered") } == 1)
     }
 
+    /// The write-ahead log is checkpointed and cut back as it goes, so it stays small however many
+    /// transactions there are (a state directory on a small disk is not filled by it).
+    @Test func theWriteAheadLogStaysSmall() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try StateDatabase(path: path)
+        for batch in 0..<300 {
+            try database.write { db in
+                for id in 0..<20 {
+                    try db.run(
+                        "INSERT INTO delivered(id) VALUES (?1)", "\(batch)-\(id)-" + String(repeating: "x", count: 64))
+                }
+            }
+        }
+        let log = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+        #expect(log <= 512 << 10, "write-ahead log of \(log) bytes")
+        #expect(try database.read { try $0.scalarInt("SELECT count(*) FROM delivered") } == 6000)
+    }
+
     @Test func aDatabaseFromANewerLeakwatchIsRefusedAndLeftAlone() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         do {
