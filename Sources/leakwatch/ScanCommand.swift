@@ -70,7 +70,8 @@ struct ScanCommand: AsyncParsableCommand {
     var maxArchiveSize: String?
 
     @Flag(
-        help: "After the scan, print to stderr what each rule cost (time, share, PCRE2 calls), slowest first, and the totals (files, bytes, messages, alerts, wall time, MB/s)."
+        help:
+            "After the scan, print to stderr what each rule cost (time, share, PCRE2 calls), slowest first, and the totals (files, bytes, messages, alerts, wall time, MB/s)."
     )
     var stats = false
 
