@@ -342,10 +342,7 @@ public struct ExportProcessor: Sendable {
                 from: workPath, name: workName, code: record?.code ?? "scan-incomplete",
                 detail: record?.detail ?? "scan incomplete", item: item)
             if case .quarantined = outcome {
-                status.recordFile(alerts: fresh.alerts.count + mediaAlerts.count)
-                metrics.recordProcessed(
-                    result, bytes: info.size, newAlerts: fresh.alerts + mediaAlerts,
-                    duration: ContinuousClock.now - started)
+                recordFinished(result, bytes: info.size, newAlerts: fresh.alerts + mediaAlerts, started: started)
                 try? Posix.unlink(marker, ignoringMissing: true)
                 try? Posix.unlink(mediaMarker(workName), ignoringMissing: true)
             }
@@ -369,9 +366,7 @@ public struct ExportProcessor: Sendable {
             return .retryLater(item: item, error: "cannot file it away: \(error)")
         }
         try? Posix.unlink(mediaMarker(workName), ignoringMissing: true)
-        status.recordFile(alerts: fresh.alerts.count + mediaAlerts.count)
-        metrics.recordProcessed(
-            result, bytes: info.size, newAlerts: fresh.alerts + mediaAlerts, duration: ContinuousClock.now - started)
+        recordFinished(result, bytes: info.size, newAlerts: fresh.alerts + mediaAlerts, started: started)
         events.log(
             DaemonEvent(
                 .fileProcessed,
@@ -385,6 +380,15 @@ public struct ExportProcessor: Sendable {
                     "SOURCE_SHA256": result.file.sha256,
                 ]))
         return .processed(alerts: result.alerts.count)
+    }
+
+    /// Counts a file whose alerts went out (`newAlerts`: those new to the spool), for `STATUS=` and
+    /// the metrics.
+    private func recordFinished(
+        _ result: ScanResult, bytes: Int, newAlerts: [Alert], started: ContinuousClock.Instant
+    ) {
+        status.recordFile(alerts: newAlerts.count)
+        metrics.recordProcessed(result, bytes: bytes, newAlerts: newAlerts, duration: ContinuousClock.now - started)
     }
 
     /// Moves `path` to quarantine/ with a `NAME.reason.json` sidecar saying why. When the move
