@@ -12,6 +12,7 @@ struct ControlService: Service {
     let rules: RuleSetStore
     let knownMedia: KnownMediaStore
     let status: DaemonStatus
+    let metrics: DaemonMetrics
     let queue: FileQueue
     let events: EventLog
     let reloadStatus: ReloadStatusFile
@@ -60,6 +61,11 @@ struct ControlService: Service {
                 message.append("WATCHDOG=1")
             }
             if !message.isEmpty { ServiceNotifier.notify(message.joined(separator: "\n")) }
+            // What the workers held back (at most one write a second) goes out now.
+            if metrics.isPending {
+                let metrics = metrics
+                _ = await BlockingWork.run(name: "leakwatch-metrics") { metrics.writeIfDue() }
+            }
         }
     }
 
@@ -104,6 +110,7 @@ struct ControlService: Service {
                     "reloaded \(ruleSet.rules.count) rules from \(ruleSet.files.count) files (\(ruleSet.revision))",
                     fields: ["RULES": String(ruleSet.rules.count), "RULES_REVISION": ruleSet.revision]))
             status.resolve(.reload)
+            metrics.recordRuleLoad(ruleSet)
             writeReloadStatus(
                 .init(generation: generation, accepted: true, message: "\(ruleSet.rules.count) rules live"))
         case .rejected(let problems):
@@ -115,8 +122,10 @@ struct ControlService: Service {
                 "reload rejected, old rules kept: \(problems.first ?? "?")"
                 + (problems.count > 1 ? " (+\(problems.count - 1) more)" : "")
             status.recordError(summary, concern: .reload)
+            metrics.recordRuleLoad(nil)
             writeReloadStatus(.init(generation: generation, accepted: false, message: summary))
         }
+        metrics.write()
         ServiceNotifier.notify("READY=1\nSTATUS=\(status.line(queue: queue.count))")
     }
 

@@ -91,6 +91,8 @@ public enum Daemon {
         status.recordRules(count: ruleSet.rules.count, revision: ruleSet.revision)
         let store = RuleSetStore(ruleSet)
         let queue = FileQueue(capacity: configuration.queueCapacity)
+        let metrics = DaemonMetrics(directory: paths.metrics, queue: queue, spool: spool, events: events)
+        metrics.recordRuleLoad(ruleSet)
         // Trap SIGHUP before READY, so a reload right after start is never fatal.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
 
@@ -105,7 +107,7 @@ public enum Daemon {
         var processor = ExportProcessor(
             configuration: configuration, paths: paths, rules: store, spool: spool, ledger: ledger,
             journal: configuration.journal ? JournalAlertSink(availability: events.availability) : nil, events: events,
-            status: status, fingerprintKey: fingerprintKey)
+            status: status, metrics: metrics, fingerprintKey: fingerprintKey)
         processor.knownMedia = knownMedia
         if let (point, countdown) = crashHook {
             processor.crashPoint = point
@@ -115,7 +117,7 @@ public enum Daemon {
             processor: processor, queue: queue, watcher: watcher, workers: configuration.workers, status: status,
             events: events)
         let control = ControlService(
-            rules: store, knownMedia: knownMedia, status: status, queue: queue, events: events,
+            rules: store, knownMedia: knownMedia, status: status, metrics: metrics, queue: queue, events: events,
             reloadStatus: ReloadStatusFile(path: paths.reloadStatus), hangups: hangups,
             reloadConfiguration: resolveConfiguration,
             timeBudget: .milliseconds(Int64(configuration.timeBudgetSeconds * 1000)))
@@ -130,6 +132,8 @@ public enum Daemon {
                     "DROP_DIR": paths.drop.escaped, "SPOOL": spool.configuration.path,
                     "RULES": String(ruleSet.rules.count),
                 ]))
+
+        metrics.write()
 
         var logger = Logger(label: "leakwatch")
         logger.logLevel = .warning
@@ -146,6 +150,7 @@ public enum Daemon {
         } catch {
             events.log(DaemonEvent(.error, "service group ended: \(error)"))
         }
+        metrics.write()
         events.log(DaemonEvent(.stopping, "stopped after \(status.line(queue: queue.count))"))
     }
 
@@ -183,7 +188,7 @@ public enum Daemon {
     /// Removes what a crash left of durable writes (`.lw-tmp-*`): each was either renamed or
     /// linked into place before, or never counted.
     static func removeStaleTemporaries(_ paths: DaemonPaths, events: EventLog) {
-        for directory in [paths.state, paths.work, paths.quarantine, paths.seen] {
+        for directory in [paths.state, paths.work, paths.quarantine, paths.seen, paths.metrics] {
             for name in (try? Posix.listDirectory(directory)) ?? [] where name.hasPrefix(".lw-tmp-") {
                 do throws(PosixError) {
                     try Posix.unlink(directory.appending(name), ignoringMissing: true)

@@ -212,6 +212,8 @@ public struct DaemonPaths: Sendable, Hashable {
     public var reloadStatus: SystemPath
     /// The state database (`StateDatabase`).
     public var stateDatabase: String
+    /// Where `DaemonMetrics` writes `leakwatch.prom`, for node_exporter's textfile collector.
+    public var metrics: SystemPath
 
     public init(_ configuration: DaemonConfiguration) {
         state = SystemPath(configuration.stateDirectory)
@@ -224,5 +226,6 @@ public struct DaemonPaths: Sendable, Hashable {
         fingerprintKey = configuration.stateDirectory + "/fingerprint.key"
         reloadStatus = state.appending("reload.status")
         stateDatabase = configuration.stateDirectory + "/" + StateDatabase.fileName
+        metrics = state.appending(DaemonMetrics.directoryName)
     }
 }

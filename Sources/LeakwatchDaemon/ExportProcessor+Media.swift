@@ -8,8 +8,8 @@ import Posix
 extension ExportProcessor {
     /// What the second delivery, the media one, gave.
     enum MediaDelivery {
-        /// Delivered: new alerts written, and the first `scan-incomplete` record, if any.
-        case delivered(newAlerts: Int, incomplete: ScanRecord?)
+        /// Delivered: the new alerts written, and the first `scan-incomplete` record, if any.
+        case delivered(newAlerts: [Alert], incomplete: ScanRecord?)
         /// The spool or the state refused it (a full disk): keep the export in work/ and retry.
         case retryLater(String)
     }
@@ -55,6 +55,6 @@ extension ExportProcessor {
             }
         }
         return .delivered(
-            newAlerts: fresh.alerts.count, incomplete: found.records.first { $0.kind == .scanIncomplete })
+            newAlerts: fresh.alerts, incomplete: found.records.first { $0.kind == .scanIncomplete })
     }
 }

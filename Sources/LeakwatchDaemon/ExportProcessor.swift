@@ -40,6 +40,8 @@ public struct ExportProcessor: Sendable {
     public let journal: JournalAlertSink?
     public let events: EventLog
     public let status: DaemonStatus
+    /// The Prometheus metrics file (`DaemonMetrics`).
+    public let metrics: DaemonMetrics
     public let fingerprintKey: [UInt8]
     /// The known-media lists in force (reloaded like rules), for media scanning.
     public var knownMedia: KnownMediaStore?
@@ -319,7 +321,7 @@ public struct ExportProcessor: Sendable {
         }
         let sightings = fresh.records.filter { $0.kind == .sighting }.count
         // The text alerts are out; now what is inside its images and PDFs, as a second delivery.
-        var mediaAlerts = 0
+        var mediaAlerts: [Alert] = []
         var mediaIncomplete: ScanRecord?
         if let media = result.media {
             switch deliverMedia(
@@ -340,7 +342,7 @@ public struct ExportProcessor: Sendable {
                 from: workPath, name: workName, code: record?.code ?? "scan-incomplete",
                 detail: record?.detail ?? "scan incomplete", item: item)
             if case .quarantined = outcome {
-                status.recordFile(alerts: fresh.alerts.count + mediaAlerts)
+                recordFinished(result, bytes: info.size, newAlerts: fresh.alerts + mediaAlerts, started: started)
                 try? Posix.unlink(marker, ignoringMissing: true)
                 try? Posix.unlink(mediaMarker(workName), ignoringMissing: true)
             }
@@ -364,7 +366,7 @@ public struct ExportProcessor: Sendable {
             return .retryLater(item: item, error: "cannot file it away: \(error)")
         }
         try? Posix.unlink(mediaMarker(workName), ignoringMissing: true)
-        status.recordFile(alerts: fresh.alerts.count + mediaAlerts)
+        recordFinished(result, bytes: info.size, newAlerts: fresh.alerts + mediaAlerts, started: started)
         events.log(
             DaemonEvent(
                 .fileProcessed,
@@ -378,6 +380,15 @@ public struct ExportProcessor: Sendable {
                     "SOURCE_SHA256": result.file.sha256,
                 ]))
         return .processed(alerts: result.alerts.count)
+    }
+
+    /// Counts a file whose alerts went out (`newAlerts`: those new to the spool), for `STATUS=` and
+    /// the metrics.
+    private func recordFinished(
+        _ result: ScanResult, bytes: Int, newAlerts: [Alert], started: ContinuousClock.Instant
+    ) {
+        status.recordFile(alerts: newAlerts.count)
+        metrics.recordProcessed(result, bytes: bytes, newAlerts: newAlerts, duration: ContinuousClock.now - started)
     }
 
     /// Moves `path` to quarantine/ with a `NAME.reason.json` sidecar saying why. When the move
@@ -441,6 +452,7 @@ public struct ExportProcessor: Sendable {
             events.log(DaemonEvent(.error, "cannot sync after quarantining \(name.escaped): \(error)"))
         }
         status.recordQuarantine(reason: "\(name.escaped): \(detail)")
+        metrics.recordQuarantine(reason: code)
         events.log(
             DaemonEvent(
                 .fileQuarantined, "quarantined \(name.escaped): \(detail) (\(code))",

@@ -46,7 +46,9 @@ struct IngestService: Service {
         while let item = await queue.next() {
             status.workerStarted(worker)
             var outcome = await BlockingWork.run(name: "leakwatch-worker-\(worker)") {
-                processor.process(item, scratch: scratch.value)
+                // The metrics, at most once a second (the control service writes what is held back).
+                defer { processor.metrics.writeIfDue() }
+                return processor.process(item, scratch: scratch.value)
             }
             var delay = Duration.seconds(1)
             var reported = false
@@ -77,7 +79,8 @@ struct IngestService: Service {
                 delay = min(delay * 2, .seconds(30))
                 status.workerStarted(worker)
                 outcome = await BlockingWork.run(name: "leakwatch-worker-\(worker)") {
-                    processor.process(retried, scratch: scratch.value)
+                    defer { processor.metrics.writeIfDue() }
+                    return processor.process(retried, scratch: scratch.value)
                 }
             }
             if reported { status.recordPaused(worker: worker, nil) }

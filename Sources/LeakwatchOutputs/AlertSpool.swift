@@ -98,6 +98,9 @@ public final class AlertSpool: AlertSink, Sendable {
         }
     }
 
+    /// Bytes in the current spool file (`alerts.jsonl`; rotated files are not counted).
+    public var currentBytes: Int { state.withLock { $0.size } }
+
     /// Appends the batch's alerts and records not yet in the spool, then `fdatasync`s.
     /// On failure (a full disk, say) the file is truncated back to where it was and the error
     /// thrown: nothing of the batch counts as written.

@@ -64,9 +64,11 @@ public struct FileScanSession: Sendable {
             let size = try FileReading.regularFileSize(file, limit: maxFileBytes)
             if size > min(streamThreshold, maxArchiveBytes) {
                 var source = FileDescriptorByteSource(file)
-                return StreamingExportScanner(scanner: scanner, chunkBytes: chunkBytes).scan(
+                var result = StreamingExportScanner(scanner: scanner, chunkBytes: chunkBytes).scan(
                     &source, path: reportedPath, fileName: fileName, scratch: scratch, detectedAt: detectedAt,
                     wholeFileLimit: maxArchiveBytes, watch: watch)
+                result.bytes = size
+                return result
             }
             let bytes = try FileReading.readAll(file, limit: maxFileBytes)
             var result = scanner.scan(

@@ -56,14 +56,18 @@ struct RulesCommand: ParsableCommand {
             }
             let scratch = try MatchScratch()
             if timings {
-                Terminal.write("rule\tms/MB\tcalls\thits\tprefilter")
-                for measurement in ruleSet.measureCosts(scratch: scratch) {
-                    let rule = ruleSet.rule(id: measurement.ruleID)
-                    Terminal.write(
-                        "\(measurement.ruleID)\t\(String(format2: measurement.millisecondsPerMB))\t\(measurement.cost.calls)"
-                            + "\t\(measurement.cost.hits)\t\(rule.map(ruleSet.prefilter.describe) ?? "-")"
-                            + (measurement.isOutlier ? "\tslow: far above the others" : ""))
+                let measurements = ruleSet.measureCosts(scratch: scratch)
+                var costs: [String: RuleCost] = [:]
+                var notes: [String: [String]] = [:]
+                for measurement in measurements {
+                    costs[measurement.ruleID] = measurement.cost
+                    notes[measurement.ruleID] =
+                        [ruleSet.rule(id: measurement.ruleID).map(ruleSet.prefilter.describe) ?? "-"]
+                        + (measurement.isOutlier ? ["slow: far above the others"] : [])
                 }
+                let table = RuleCostTable(
+                    costs: costs, megabytes: measurements.first?.sampleMegabytes, notes: notes)
+                for line in table.lines(noteHeaders: ["prefilter"]) { Terminal.write(line) }
             }
             let results = ruleSet.testExamples(scratch: scratch)
             var passed = 0

@@ -70,6 +70,15 @@ struct ScanCommand: AsyncParsableCommand {
     var maxArchiveSize: String?
 
     @Flag(
+        help:
+            "After the scan, print to stderr what each rule cost (time, share, PCRE2 calls), slowest first, and the totals (files, bytes, messages, alerts, wall time, MB/s)."
+    )
+    var stats = false
+
+    @Option(name: .customLong("stats-format"), help: "--stats as a table (text) or one JSON object (json).")
+    var statsFormat: OutputFormat = .text
+
+    @Flag(
         name: .customLong("no-prefilter"),
         help: ArgumentHelp(
             "Run every rule on every message instead of only where the prefilter says it could match (diagnostic: same alerts, slower).",
@@ -99,7 +108,7 @@ struct ScanCommand: AsyncParsableCommand {
         }
         var scanner = ExportScanner(
             ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(timeBudget * 1000))),
-            fingerprintKey: fingerprintKey, usesPrefilter: !noPrefilter)
+            fingerprintKey: fingerprintKey, collectsCosts: stats, usesPrefilter: !noPrefilter)
         if let size = maxLineLength.flatMap(DaemonConfiguration.parseSize) { scanner.maxLineBytes = max(1024, size) }
         if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { scanner.chunkBytes = max(1, size) }
         let mediaSettings = media.settings
@@ -128,6 +137,8 @@ struct ScanCommand: AsyncParsableCommand {
         let progress = ProgressBar(total: files.count, enabled: Terminal.stderrIsTerminal && files.count > 1)
         var alertCount = 0
         var rescanScratch: MatchScratch?
+        var statistics = ScanStatistics(ruleSet: ruleSet)
+        let started = ContinuousClock.now
         await session.run(files, watch: { try? ledger.watch() }) { index, scanned in
             progress.finish()
             var result = scanned
@@ -155,6 +166,7 @@ struct ScanCommand: AsyncParsableCommand {
                 Terminal.error("\(error)")
             }
             alertCount += alerts.count
+            statistics.add(result, alerts: alerts.count)
             switch format {
             case .json:
                 for alert in alerts { Terminal.write(AlertFormatting.jsonLine(alert)) }
@@ -172,6 +184,13 @@ struct ScanCommand: AsyncParsableCommand {
             progress.update(done: index + 1, current: files[index].escaped)
         }
         progress.finish()
+        if stats {
+            statistics.wallSeconds = (ContinuousClock.now - started).milliseconds / 1000
+            switch statsFormat {
+            case .text: for line in statistics.textLines { Terminal.writeStderr(line + "\n") }
+            case .json: Terminal.writeStderr(statistics.json + "\n")
+            }
+        }
         if failed { throw ExitCode(2) }
         if alertCount > 0 { throw ExitCode(1) }
     }

@@ -117,7 +117,8 @@ import Testing
         let expected: [(String, mode_t)] = [
             ("var/lib/leakwatch", 0o711), ("var/lib/leakwatch/drop", 0o3730), ("var/lib/leakwatch/work", 0o700),
             ("var/lib/leakwatch/done", 0o700), ("var/lib/leakwatch/quarantine", 0o700),
-            ("var/lib/leakwatch/journaled", 0o700), ("var/log/leakwatch", 0o750), ("etc/leakwatch/rules.d", 0o755),
+            ("var/lib/leakwatch/journaled", 0o700), ("var/lib/leakwatch/metrics", 0o750), ("var/log/leakwatch", 0o750),
+            ("etc/leakwatch/rules.d", 0o755),
             ("etc/leakwatch/known-media.d", 0o750),
         ]
         for (path, mode) in expected {

@@ -41,6 +41,7 @@ public struct ExportScanner: Sendable {
     ) -> ScanResult {
         let file = ScannedFile(path: path, bytes: bytes)
         var result = ScanResult(file: file)
+        result.bytes = bytes.count
         result.watch = watch
         let exports: [ParsedExport]
         do {
@@ -165,6 +166,8 @@ public struct ExportScanner: Sendable {
 /// Everything one scanned file produced.
 public struct ScanResult: Sendable {
     public var file: ScannedFile
+    /// The file's size in bytes (0 when it could not be read).
+    public var bytes = 0
     public var exports: [ExportSummary] = []
     public var alerts: [Alert] = []
     /// Rule errors, incomplete scans and parser notes.

@@ -6,6 +6,8 @@ public struct RuleCostMeasurement: Sendable, Hashable {
     public var cost: RuleCost
     /// Matching time per MB of the sample conversation, in milliseconds.
     public var millisecondsPerMB: Double
+    /// The size of the sample conversation, in MB (10^6 bytes).
+    public var sampleMegabytes: Double
     /// Far above the others: more than `outlierFactor` times the median and over a millisecond.
     public var isOutlier: Bool
 }
@@ -43,7 +45,7 @@ extension RuleSet {
             let milliseconds = perMB[rule.index]
             return RuleCostMeasurement(
                 ruleID: rule.id, cost: report.ruleCosts[rule.index] ?? RuleCost(), millisecondsPerMB: milliseconds,
-                isOutlier: milliseconds > Self.outlierFactor * median && milliseconds > 1)
+                sampleMegabytes: megabytes, isOutlier: milliseconds > Self.outlierFactor * median && milliseconds > 1)
         }
     }
 }
