@@ -69,7 +69,8 @@ struct SettlementPlanner {
             return
         }
         let chat = try assignChat(
-            transcript: transcript, summary: summary, exportIndex: exportIndex, span: first...last)
+            transcript: transcript, summary: summary, exportIndex: exportIndex,
+            span: min(first, last)...max(first, last))
         let exportID = try exportRow(index: exportIndex, summary: summary, chat: chat, transcript: transcript)
         var people = PeopleMap(db: db, chatID: chat.id, exportID: exportID, known: chat.senders)
         try learn(transcript: transcript, chat: chat, exportID: exportID, people: &people)

@@ -134,6 +134,24 @@ import Testing
         #expect(kate.challenges >= 2 && kate.endorsements == 0)
     }
 
+    /// A phone's clock may step back (a time-zone or DST change): the last line is then earlier
+    /// than the first. The export still settles, its span from its earliest to its latest minute.
+    @Test func anExportWhoseClockStepsBackSettles() throws {
+        let run = try LedgerRun()
+        let text = """
+            08/11/2021, 09:05 - PC Kev Marsh: OFFICIAL-SENSITIVE briefing for the early turn
+            08/11/2021, 09:06 - PC Aisha Bello: victim lives at 12 Acacia Road, LS6 2AB
+            07/11/2021, 10:00 - PC A: purple elephant
+
+            """
+        let settled = try run.settle(Array(text.utf8), name: "clock.txt")
+        #expect(!settled.alerts.isEmpty)
+        let span = try run.ledger.database.read { db in
+            try db.statement("SELECT first_minute <= last_minute FROM export").map { $0.int(0) }
+        }
+        #expect(span == [1])
+    }
+
     @Test func theSameExportAgainIsNeitherNewAlertsNorSightings() throws {
         let run = try LedgerRun()
         let first = try run.settle(.priya)

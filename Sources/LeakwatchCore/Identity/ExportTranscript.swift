@@ -7,7 +7,8 @@
 public struct ExportTranscript: Sendable {
     /// Messages in the export.
     public var messageCount = 0
-    /// First and last minute on the export's clock.
+    /// Earliest and latest minute on the export's clock (not the first and last line's: clocks
+    /// can step back).
     public var firstMinute: Int?
     public var lastMinute: Int?
     /// Everyone who wrote, with their first and last message.
@@ -89,8 +90,10 @@ public struct TranscriptBuilder: Sendable {
         let content = MessageContent(of: message)
         transcript.messageCount += 1
         if let minute {
-            if transcript.firstMinute == nil { transcript.firstMinute = minute }
-            transcript.lastMinute = minute
+            // The earliest and the latest: a phone's clock may step back (a time-zone or DST
+            // change, a clock set by hand), so file order is not time order.
+            transcript.firstMinute = min(transcript.firstMinute ?? minute, minute)
+            transcript.lastMinute = max(transcript.lastMinute ?? minute, minute)
         }
         // Repeats of one content within a minute ("ok", "ok") are told apart by their ordinal.
         if minute != currentMinute {
