@@ -82,7 +82,7 @@ let package = Package(
 
         // State across exports, in SQLite: message keys and chats, delivered ids, sightings,
         // membership; with the spool, the exactly-once delivery ledger.
-        .target(name: "LeakwatchState", dependencies: ["LeakwatchCore", "LeakwatchOutputs", "SQLite"]),
+        .target(name: "LeakwatchState", dependencies: ["LeakwatchCore", "LeakwatchOutputs", "SQLite", "Posix"]),
 
         // `leakwatch report`: per chat, from the state database, as text and as one HTML file.
         .target(name: "LeakwatchReport", dependencies: ["LeakwatchCore", "LeakwatchState"]),

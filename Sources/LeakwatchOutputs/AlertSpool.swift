@@ -255,7 +255,7 @@ public final class AlertSpool: AlertSink, Sendable {
     /// it and holds none). Returns the offset just past the last complete line: what follows is a
     /// torn tail (a line without its `\n`).
     @discardableResult
-    static func collectIDs(in bytes: ArraySlice<UInt8>, into ids: inout Set<String>) -> Int {
+    public static func collectIDs(in bytes: ArraySlice<UInt8>, into ids: inout Set<String>) -> Int {
         let needle = Array("\"id\":\"".utf8)
         var lineStart = bytes.startIndex
         var completeEnd = bytes.startIndex

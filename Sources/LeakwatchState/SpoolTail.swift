@@ -1,10 +1,6 @@
-import Foundation
 import LeakwatchCore
 import LeakwatchOutputs
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Posix
 
 /// Where the spool ends: the file (device and inode, which survive rotation by rename) and its size.
 public struct SpoolPosition: Sendable, Hashable {
@@ -14,9 +10,11 @@ public struct SpoolPosition: Sendable, Hashable {
 
     /// The end of the spool file at `path` now (an absent file is at offset 0 of nothing).
     public static func end(of path: String) -> SpoolPosition {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return SpoolPosition(device: 0, inode: 0, offset: 0) }
-        return SpoolPosition(device: Int(info.st_dev), inode: Int(info.st_ino), offset: Int(info.st_size))
+        guard let info = (try? Posix.statusIfPresent(SystemPath(path))) ?? nil else {
+            return SpoolPosition(device: 0, inode: 0, offset: 0)
+        }
+        return SpoolPosition(
+            device: Int(truncatingIfNeeded: info.device), inode: Int(truncatingIfNeeded: info.inode), offset: info.size)
     }
 }
 
@@ -36,9 +34,10 @@ public enum SpoolTail {
         var ids = Set<String>()
         var newer: [String] = []
         for path in files {
-            var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            if Int(info.st_dev) == position.device && Int(info.st_ino) == position.inode {
+            guard let info = (try? Posix.statusIfPresent(SystemPath(path))) ?? nil else { continue }
+            if Int(truncatingIfNeeded: info.device) == position.device
+                && Int(truncatingIfNeeded: info.inode) == position.inode
+            {
                 collect(path: path, from: position.offset, into: &ids)
                 for file in newer { collect(path: file, from: 0, into: &ids) }
                 return ids
@@ -60,73 +59,15 @@ public enum SpoolTail {
     /// Reads `path` from `offset` and adds the `id` of each line that ends in a newline and is one
     /// whole JSON object: a torn line (a crash in the middle of a write, sealed or not) never counts.
     static func collect(path: String, from offset: Int, into ids: inout Set<String>) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return }
-        defer { try? handle.close() }
-        do {
-            try handle.seek(toOffset: UInt64(max(0, offset)))
-        } catch {
-            return
-        }
+        guard let file = try? Posix.open(SystemPath(path), .readOnly) else { return }
+        var position = max(0, offset)
         var pending: [UInt8] = []
-        while let chunk = try? handle.read(upToCount: 4 << 20), !chunk.isEmpty {
+        while let chunk = try? file.read(upTo: 4 << 20, at: position), !chunk.isEmpty {
+            position += chunk.count
             pending += chunk
-            var start = 0
-            pending.withUnsafeBufferPointer { bytes in
-                while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                    if let id = wholeObjectID(UnsafeBufferPointer(rebasing: bytes[start..<newline])) { ids.insert(id) }
-                    start = newline + 1
-                }
-            }
-            pending.removeFirst(start)
+            // The spool's own reading: only complete lines that are whole JSON objects count.
+            let complete = AlertSpool.collectIDs(in: pending[...], into: &ids)
+            pending.removeFirst(complete)
         }
-    }
-
-    /// The top-level `"id"` of `line` when the line is exactly one JSON object (brackets balanced
-    /// outside strings, closing at its last byte); nil otherwise. A structural check, as fast as
-    /// reading the bytes: spool lines are written by leakwatch, so a line that closes where it ends
-    /// is whole, and one cut by a crash never closes there.
-    static func wholeObjectID(_ line: UnsafeBufferPointer<UInt8>) -> String? {
-        guard line.first == UInt8(ascii: "{"), line.last == UInt8(ascii: "}") else { return nil }
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var id: String?
-        let key = Array(#""id":""#.utf8)
-        var index = 0
-        while index < line.count {
-            let byte = line[index]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                index += 1
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                if depth == 0 && index != line.count - 1 { return nil }
-                if depth < 0 { return nil }
-            case UInt8(ascii: "\""):
-                if depth == 1, id == nil, index + key.count <= line.count,
-                    key.indices.allSatisfy({ line[index + $0] == key[$0] })
-                {
-                    var end = index + key.count
-                    while end < line.count, line[end] != UInt8(ascii: "\"") { end += 1 }
-                    id = String(decoding: UnsafeBufferPointer(rebasing: line[(index + key.count)..<end]), as: UTF8.self)
-                    index = end + 1
-                    continue
-                }
-                inString = true
-            default: break
-            }
-            index += 1
-        }
-        return depth == 0 && !inString ? id : nil
     }
 }
