@@ -169,13 +169,14 @@ private struct Loader {
         }
         let exportPath = Dictionary(
             uniqueKeysWithValues: exports.map { ($0.id, $0.export.path + ($0.export.entry.map { "!\($0)" } ?? "")) })
-        let evidence = try db.statement("SELECT participant_id, minute, kind FROM presence WHERE chat_id = ?1").map(
-            chatID
-        ) { row in
-            PresenceEvidence(
-                participant: row.int(0), minute: row.int(1),
-                kind: PresenceEvidence.Kind(rawValue: row.text(2)) ?? .wrote)
-        }
+        let presence = Presence(
+            evidence: try db.statement("SELECT participant_id, minute, kind FROM presence WHERE chat_id = ?1").map(
+                chatID
+            ) { row in
+                PresenceEvidence(
+                    participant: row.int(0), minute: row.int(1),
+                    kind: PresenceEvidence.Kind(rawValue: row.text(2)) ?? .wrote)
+            })
         var entries: [ChatReport.Entry] = []
         let alerts = try db.statement(
             "SELECT id, minute, participant_id, json, export_id FROM alert WHERE chat_id = ?1 ORDER BY minute, seq"
@@ -200,7 +201,7 @@ private struct Loader {
                     alert: alert, time: ChatReport.time(minute) ?? alert.message.sent,
                     sender: sender.flatMap { name[$0] } ?? alert.message.sender ?? "(system)",
                     exposure: minute.map {
-                        Presence.present(at: $0, evidence: evidence).compactMap { name[$0] }.sorted()
+                        presence.present(at: $0).compactMap { name[$0] }.sorted()
                     }
                         ?? [],
                     responses: responses, sightings: sightings))

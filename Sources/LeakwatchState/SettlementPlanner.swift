@@ -76,7 +76,7 @@ struct SettlementPlanner {
         try learn(transcript: transcript, chat: chat, exportID: exportID, people: &people)
         try resolveOwners(chatID: chat.id)
 
-        let evidence = try presenceEvidence(chatID: chat.id)
+        let presence = Presence(evidence: try presenceEvidence(chatID: chat.id))
         let names = try participantNames(chatID: chat.id, exportID: exportID)
         for alert in alerts {
             guard let alerted = transcript.alerted[alert.id] else { continue }
@@ -95,7 +95,7 @@ struct SettlementPlanner {
             }
             var final = alert
             final.message.key = key
-            final.exposure = Presence.present(at: chatMinute, evidence: evidence).map { names[$0] ?? "?" }.sorted()
+            final.exposure = presence.present(at: chatMinute).map { names[$0] ?? "?" }.sorted()
             if var responses = final.responses, let indices = transcript.responses[alert.id] {
                 for (position, index) in indices.enumerated() where position < responses.count {
                     guard let facts = transcript.responders[index], let replyMinute = facts.minute else { continue }

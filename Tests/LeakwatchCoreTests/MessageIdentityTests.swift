@@ -143,6 +143,47 @@ struct MessageIdentityTests {
         #expect(Presence.present(at: minute, evidence: evidence) == present, "\(what)")
     }
 
+    /// The rule as first written: every piece of evidence looked at for every question.
+    static func presentByScanning(at minute: Int, evidence: [PresenceEvidence]) -> [Int] {
+        var byParticipant: [Int: (before: PresenceEvidence?, same: Bool, after: PresenceEvidence?)] = [:]
+        for item in evidence {
+            var entry = byParticipant[item.participant] ?? (nil, false, nil)
+            if item.minute == minute {
+                entry.same = true
+            } else if item.minute < minute {
+                if let before = entry.before, !Presence.isLater(item, than: before) {} else { entry.before = item }
+            } else if let after = entry.after, !Presence.isLater(after, than: item) {
+            } else {
+                entry.after = item
+            }
+            byParticipant[item.participant] = entry
+        }
+        return byParticipant.compactMap { participant, entry -> Int? in
+            if entry.same { return participant }
+            if let before = entry.before { return before.kind == .left ? nil : participant }
+            if let after = entry.after { return after.kind == .joined || after.kind == .exported ? nil : participant }
+            return nil
+        }.sorted()
+    }
+
+    @Test func presenceBuiltOnceAnswersAsScanningEveryPieceOfEvidence() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let evidence = (0..<Int.random(in: 0...40, using: &generator)).map { _ in
+                PresenceEvidence(
+                    participant: Int.random(in: 0...5, using: &generator),
+                    minute: Int.random(in: 0...30, using: &generator),
+                    kind: PresenceEvidence.Kind.allCases.randomElement(using: &generator)!)
+            }
+            let presence = Presence(evidence: evidence)
+            for minute in -1...31 {
+                #expect(
+                    presence.present(at: minute) == Self.presentByScanning(at: minute, evidence: evidence),
+                    "minute \(minute), evidence \(evidence)")
+            }
+        }
+    }
+
     // MARK: - Alignment of real exports
 
     static func transcript(_ bytes: [UInt8], name: String) throws -> (ExportTranscript, ParsedExport) {

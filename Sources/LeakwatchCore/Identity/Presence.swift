@@ -32,27 +32,51 @@ public struct PresenceEvidence: Sendable, Hashable {
 /// - else (nothing before) the first evidence after it: absent before a join or before the start
 ///   of their own export (it may start when they joined), present before a leave or a message (a
 ///   member from before the export began).
-public enum Presence {
-    /// The participants present at `minute`, in ascending id order.
-    public static func present(at minute: Int, evidence: [PresenceEvidence]) -> [Int] {
-        var byParticipant: [Int: (before: PresenceEvidence?, same: Bool, after: PresenceEvidence?)] = [:]
-        for item in evidence {
-            var entry = byParticipant[item.participant] ?? (nil, false, nil)
-            if item.minute == minute {
-                entry.same = true
-            } else if item.minute < minute {
-                if entry.before == nil || Self.isLater(item, than: entry.before!) { entry.before = item }
-            } else if entry.after == nil || Self.isLater(entry.after!, than: item) {
-                entry.after = item
-            }
-            byParticipant[item.participant] = entry
+public struct Presence: Sendable {
+    /// Each participant's evidence in time order (`isLater`), participants in ascending id order.
+    private let timelines: [(participant: Int, evidence: [PresenceEvidence])]
+
+    /// Orders `evidence` once, so that each `present(at:)` is a binary search per participant.
+    public init(evidence: [PresenceEvidence]) {
+        var byParticipant: [Int: [PresenceEvidence]] = [:]
+        for item in evidence { byParticipant[item.participant, default: []].append(item) }
+        timelines = byParticipant.keys.sorted().map { participant in
+            (participant, byParticipant[participant]!.sorted { Self.isLater($1, than: $0) })
         }
-        return byParticipant.compactMap { participant, entry -> Int? in
-            if entry.same { return participant }
-            if let before = entry.before { return before.kind == .left ? nil : participant }
-            if let after = entry.after { return after.kind == .joined || after.kind == .exported ? nil : participant }
-            return nil
-        }.sorted()
+    }
+
+    /// The participants present at `minute`, in ascending id order.
+    public func present(at minute: Int) -> [Int] {
+        var present: [Int] = []
+        for (participant, evidence) in timelines {
+            // The first piece of evidence at or after `minute`.
+            var low = 0
+            var high = evidence.count
+            while low < high {
+                let middle = (low + high) / 2
+                if evidence[middle].minute < minute { low = middle + 1 } else { high = middle }
+            }
+            let isPresent: Bool
+            if low < evidence.count && evidence[low].minute == minute {
+                isPresent = true
+            } else if low > 0 {
+                // The latest before it (in one minute, the one ranked last).
+                isPresent = evidence[low - 1].kind != .left
+            } else if low < evidence.count {
+                // The earliest after it (in one minute, the one ranked first).
+                isPresent = !(evidence[low].kind == .joined || evidence[low].kind == .exported)
+            } else {
+                isPresent = false
+            }
+            if isPresent { present.append(participant) }
+        }
+        return present
+    }
+
+    /// The participants present at `minute`, in ascending id order. For one question; build a
+    /// `Presence` once to ask many.
+    public static func present(at minute: Int, evidence: [PresenceEvidence]) -> [Int] {
+        Presence(evidence: evidence).present(at: minute)
     }
 
     /// Order of evidence in time; in one minute a leave counts after a join or a message (someone

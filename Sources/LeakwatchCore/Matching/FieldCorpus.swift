@@ -40,26 +40,32 @@ struct FieldCorpus {
         originStarts.removeAll(keepingCapacity: true)
         originEnds.removeAll(keepingCapacity: true)
         normalization = key.normalization
-        for (index, message) in messages.enumerated() {
+        // By index, not `for message in messages`: a copy of each `Message` would retain and
+        // release every one of its fields.
+        for index in messages.indices {
             messageSegments.append(segments.count)
             switch key.field {
             case .text:
-                append(message.text, message: index, item: 0)
+                append(messages[index].text, message: index, item: 0)
             case .attachment:
-                for (item, attachment) in message.attachments.enumerated() {
-                    append(attachment.name, message: index, item: item)
+                for item in messages[index].attachments.indices {
+                    append(messages[index].attachments[item].name, message: index, item: item)
                 }
             case .sender:
-                if let sender = message.sender { append(sender, message: index, item: 0) }
+                if let sender = messages[index].sender { append(sender, message: index, item: 0) }
             case .location:
-                if let location = message.location { append(location.text, message: index, item: 0) }
+                if let location = messages[index].location { append(location.text, message: index, item: 0) }
             case .mediaText:
-                for (item, attachment) in message.attachments.enumerated() {
-                    if let text = attachment.media?.text { append(text, message: index, item: item) }
+                for item in messages[index].attachments.indices {
+                    if let text = messages[index].attachments[item].media?.text {
+                        append(text, message: index, item: item)
+                    }
                 }
             case .mediaMetadata:
-                for (item, attachment) in message.attachments.enumerated() {
-                    if let metadata = attachment.media?.metadata { append(metadata, message: index, item: item) }
+                for item in messages[index].attachments.indices {
+                    if let metadata = messages[index].attachments[item].media?.metadata {
+                        append(metadata, message: index, item: item)
+                    }
                 }
             }
         }
