@@ -199,6 +199,9 @@ struct SettlementPlanner {
         var senders: [String: Int]
     }
 
+    /// A message content held by more chats than this is not counted as evidence of a chat.
+    static let boilerplateChats = 16
+
     /// Lines the export up with each chat that shares enough distinctive messages with it, and
     /// takes the best alignment; a new chat when none holds.
     private func assignChat(
@@ -206,9 +209,16 @@ struct SettlementPlanner {
     ) throws -> ChatAssignment {
         var shared: [Int: Int] = [:]
         let contents = Array(Set(transcript.anchors.map(\.content.hash)))
-        let lookup = try db.statement("SELECT DISTINCT chat_id FROM anchor WHERE content = ?1")
+        // A content found in many chats is boilerplate ("Happy birthday mate!"), not a sign of
+        // the same chat; looking further would make a scan of many exports quadratic.
+        let lookup = try db.statement(
+            "SELECT DISTINCT chat_id FROM anchor WHERE content = ?1 LIMIT \(Self.boilerplateChats + 1)")
+        var chats: [Int] = []
         for content in contents {
-            try lookup.forEach([content]) { row in shared[row.int(0), default: 0] += 1 }
+            chats.removeAll(keepingCapacity: true)
+            try lookup.forEach([content]) { row in chats.append(row.int(0)) }
+            guard chats.count <= Self.boilerplateChats else { continue }
+            for chat in chats { shared[chat, default: 0] += 1 }
         }
         var best: (chat: Int, alignment: ExportAlignment)?
         for (chatID, count) in shared.sorted(by: { ($0.value, -$0.key) > ($1.value, -$1.key) }).prefix(8)

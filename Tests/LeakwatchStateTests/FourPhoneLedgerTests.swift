@@ -95,6 +95,30 @@ import Testing
         }
     }
 
+    /// A forwarded joke that twenty unrelated chats hold is boilerplate: it neither merges them nor
+    /// keeps the team's four phones from being one chat (and settling stays linear in the chats).
+    @Test func manyChatsSharingAForwardedMessageStaySeparate() throws {
+        let run = try LedgerRun()
+        let other = String(decoding: FourPhoneChat.otherChat(), as: UTF8.self)
+        for club in 0..<20 {
+            let chat = other.replacingOccurrences(of: "Pitch booked", with: "Club \(club) pitch booked")
+            let settled = try run.settle(Array(chat.utf8), name: "WhatsApp Chat with Club \(club).txt")
+            #expect(settled.alerts.count == 1, "club \(club)")
+            #expect(settled.sightings.isEmpty, "club \(club)")
+        }
+        var alerts: [Alert] = []
+        var sightings: [ScanRecord] = []
+        for phone in Phone.allCases {
+            let settled = try run.settle(phone)
+            alerts += settled.alerts
+            sightings += settled.sightings
+        }
+        let union = Set(Self.separately.values.flatMap { $0.map(leakIdentity) })
+        let separateCount = Self.separately.values.reduce(0) { $0 + $1.count }
+        #expect(alerts.count == union.count, "one alert per leak")
+        #expect(sightings.count == separateCount - union.count)
+    }
+
     @Test func theReportCombinesEveryExport() throws {
         let run = try LedgerRun()
         for phone in [Phone.kate, .tom, .priya, .dave] { _ = try run.settle(phone) }
