@@ -74,13 +74,16 @@ enum WhatsAppSystemLines {
     }
 
     private static func range(of needle: String, in haystack: Substring) -> Range<Substring.Index>? {
-        guard let first = needle.first else { return nil }
-        var index = haystack.startIndex
-        while let found = haystack[index...].firstIndex(of: first) {
-            if haystack[found...].hasPrefix(needle) {
-                return found..<haystack.index(found, offsetBy: needle.count)
+        // Over UTF-8 bytes: a search by `Character` breaks graphemes at every candidate, and these
+        // run on every system line. Exports write their system lines precomposed (NFC).
+        let bytes = haystack.utf8
+        guard let first = needle.utf8.first else { return nil }
+        var index = bytes.startIndex
+        while let found = bytes[index...].firstIndex(of: first) {
+            if bytes[found...].starts(with: needle.utf8) {
+                return found..<bytes.index(found, offsetBy: needle.utf8.count)
             }
-            index = haystack.index(after: found)
+            index = bytes.index(after: found)
         }
         return nil
     }
