@@ -7,7 +7,9 @@ import Synchronization
 /// (many files with a fixed number of workers, each with its own `MatchScratch`, results in input
 /// order) and by the daemon (one claimed export at a time).
 public struct FileScanSession: Sendable {
-    public let scanner: ExportScanner
+    public var scanner: ExportScanner
+    /// How many files are scanned at once; with fewer files than workers, each file's matching
+    /// overlaps its parsing (`ExportScanner.overlapsMatching`).
     public var workers: Int
     /// Larger files are not scanned. Text exports over `streamThreshold` are streamed, so this
     /// bounds time, not memory.
@@ -91,7 +93,10 @@ public struct FileScanSession: Sendable {
         _ paths: [SystemPath], watch: (@Sendable () -> ContentWatch?)? = nil, deliver: (Int, ScanResult) -> Void
     ) async {
         let next = WorkCounter()
-        await withTaskGroup(of: Void.self) { group in
+        var session = self
+        // A spare core helps within a file: its matching runs beside its parsing.
+        if paths.count < workers { session.scanner.overlapsMatching = true }
+        await withTaskGroup(of: Void.self) { [session] group in
             // Workers pull indices; results are reordered below.
             let results = ResultBuffer()
             for _ in 0..<min(workers, max(1, paths.count)) {
@@ -99,7 +104,7 @@ public struct FileScanSession: Sendable {
                     let scratch: MatchScratch?
                     let scratchError: LeakwatchError?
                     do throws(LeakwatchError) {
-                        scratch = try MatchScratch(budget: scanner.matcher.budget)
+                        scratch = try MatchScratch(budget: session.scanner.matcher.budget)
                         scratchError = nil
                     } catch {
                         scratch = nil
@@ -109,7 +114,7 @@ public struct FileScanSession: Sendable {
                         let index = next.take()
                         guard index < paths.count else { break }
                         if let scratch {
-                            results.put(index, scanFile(paths[index], scratch: scratch, watch: watch?()))
+                            results.put(index, session.scanFile(paths[index], scratch: scratch, watch: watch?()))
                         } else {
                             // Every file still gets a result, so delivery never waits forever.
                             var failed = ScanResult(file: ScannedFile(path: paths[index].escaped, sha256: ""))

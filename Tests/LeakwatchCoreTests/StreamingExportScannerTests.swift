@@ -81,6 +81,28 @@ import Testing
         #expect(streamed.incomplete == whole.incomplete)
     }
 
+    /// Matching each chunk on another thread while the next is parsed changes nothing.
+    @Test(arguments: inputs.indices, [7, 300])
+    func anOverlappedStreamedScanEqualsTheWholeFileScan(input: Int, chunkBytes: Int) throws {
+        let (name, bytes) = Self.inputs[input]
+        var scanner = ExportScanner(ruleSet: try Self.rules(), fingerprintKey: Self.key)
+        let scratch = try MatchScratch()
+        let whole = scanner.scan(bytes, path: name, fileName: name, scratch: scratch, detectedAt: "t")
+        scanner.overlapsMatching = true
+        scanner.chunkBytes = chunkBytes
+        var source = MemoryByteSource(bytes)
+        let streamed = StreamingExportScanner(scanner: scanner, chunkBytes: chunkBytes).scan(
+            &source, path: name, fileName: name, scratch: scratch, detectedAt: "t")
+        let wholeInChunks = scanner.scan(bytes, path: name, fileName: name, scratch: scratch, detectedAt: "t")
+        for overlapped in [streamed, wholeInChunks] {
+            #expect(overlapped.failure == nil)
+            #expect(overlapped.exports == whole.exports)
+            #expect(overlapped.alerts == whole.alerts)
+            #expect(overlapped.records == whole.records)
+            #expect(overlapped.incomplete == whole.incomplete)
+        }
+    }
+
     @Test func theInputsExerciseWhatTheyShould() throws {
         let scanner = ExportScanner(ruleSet: try Self.rules(), fingerprintKey: Self.key)
         let scratch = try MatchScratch()

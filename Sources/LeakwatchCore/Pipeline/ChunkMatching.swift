@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Matches a streamed export's messages as they arrive, chunk by chunk, so that the result is
 /// the one matching all of them at once would give.
 ///
@@ -6,10 +8,16 @@
 /// messages on either side, and keeps only the hits and rule errors on the waiting ones. One time
 /// budget covers the matching of the whole export (parsing between chunks does not count, as it
 /// does not for a whole file): once it runs out, nothing more is matched.
+///
+/// With `overlapped`, each match runs on another thread, with a scratch of its own, while the
+/// caller parses the next chunk; it is joined before the next one starts (and by `finish`), so
+/// matches still run one at a time, in order, with the same result.
 struct ChunkMatching {
     let matcher: ExportMatcher
     let scratch: MatchScratch
     let window: Int
+    /// The scratch of matches run on another thread; nil when matches run on the caller's.
+    private let backgroundScratch: MatchScratch?
 
     /// Hits, with message indices in the whole export, in message order.
     private(set) var hits: [RuleHit] = []
@@ -34,22 +42,36 @@ struct ChunkMatching {
     private var reported = 0
     /// Time spent matching so far: the budget counts matching only, as for a whole file.
     private var spent: Duration = .zero
+    /// The match running on another thread (only when `overlapped`).
+    private var inFlight: BackgroundMatch?
 
-    init(matcher: ExportMatcher, scratch: MatchScratch, window: Int) {
+    init(matcher: ExportMatcher, scratch: MatchScratch, window: Int, overlapped: Bool = false) {
         self.matcher = matcher
         self.scratch = scratch
         self.window = max(0, window)
+        // Without a scratch of its own (PCRE2 could not allocate one), matching is not overlapped.
+        self.backgroundScratch = overlapped ? try? MatchScratch(budget: matcher.budget) : nil
     }
 
     /// Adds the next messages of the export and matches those whose neighbours are all known.
     mutating func add(_ messages: [Message]) {
+        join()
         pending += messages
         matchReady(upTo: messageCount - window)
     }
 
     /// Matches what is left: no more messages come.
     mutating func finish() {
+        join()
         matchReady(upTo: messageCount)
+        join()
+    }
+
+    /// One match: the messages from `sliceStart` on, reporting hits on `own` (slice offsets).
+    struct Job: Sendable {
+        var slice: [Message]
+        var sliceStart: Int
+        var own: Range<Int>
     }
 
     private mutating func matchReady(upTo ready: Int) {
@@ -62,12 +84,40 @@ struct ChunkMatching {
         }
         guard budgetExhausted == nil else { return }
         let sliceStart = max(base, reported - window)
-        let slice = Array(pending[(sliceStart - base)...])
-        let now = ContinuousClock.now
-        let report = matcher.match(slice, scratch: scratch, started: now - spent)
-        spent += ContinuousClock.now - now
+        let job = Job(
+            slice: Array(pending[(sliceStart - base)...]), sliceStart: sliceStart,
+            own: (reported - sliceStart)..<(ready - sliceStart))
+        let matcher = matcher
+        let spent = spent
+        let run = { @Sendable (scratch: MatchScratch) -> (MatchReport, Duration) in
+            let now = ContinuousClock.now
+            let report = matcher.match(job.slice, scratch: scratch, started: now - spent)
+            return (report, ContinuousClock.now - now)
+        }
+        if let backgroundScratch {
+            inFlight = BackgroundMatch(job: job, scratch: backgroundScratch, run: run)
+        } else {
+            let (report, took) = run(scratch)
+            absorb(report, took: took, job: job)
+        }
+    }
+
+    /// Waits for the match in flight, if any, and takes its result.
+    private mutating func join() {
+        guard let match = inFlight else { return }
+        inFlight = nil
+        let (report, took) = match.wait()
+        absorb(report, took: took, job: match.job)
+    }
+
+    private mutating func absorb(_ report: MatchReport, took: Duration, job: Job) {
+        spent += took
+        let slice = job.slice
+        let sliceStart = job.sliceStart
+        let own = job.own
+        let ready = sliceStart + own.upperBound
+        let firstOwn = sliceStart + own.lowerBound
         for (rule, cost) in report.ruleCosts { ruleCosts[rule, default: RuleCost()] += cost }
-        let own = (reported - sliceStart)..<(ready - sliceStart)
         let ruleSet = matcher.ruleSet
         for var hit in report.hits where own.contains(hit.messageIndex) {
             let message = slice[hit.messageIndex]
@@ -81,7 +131,7 @@ struct ChunkMatching {
         }
         // Replies come after their message: keep those the responses will read, and no others.
         for window in followerWindows {
-            let lower = max(window.lowerBound, reported)
+            let lower = max(window.lowerBound, firstOwn)
             let upper = min(window.upperBound, ready - 1)
             guard lower <= upper else { continue }
             for index in lower...upper { followerMessages[index] = slice[index - sliceStart] }
@@ -94,4 +144,37 @@ struct ChunkMatching {
         }
         budgetExhausted = report.budgetExhausted
     }
+}
+
+/// A match running on a thread of its own, joined by `wait()`.
+///
+/// `@unchecked Sendable`: the scratch (not `Sendable`) is the `ChunkMatching`'s background one,
+/// used by one block at a time (each is waited for before the next starts), and `result` is
+/// written by the block before `wait()` (a `DispatchGroup` wait) reads it.
+private final class BackgroundMatch: @unchecked Sendable {
+    let job: ChunkMatching.Job
+    private let group = DispatchGroup()
+    private var result: (MatchReport, Duration)?
+
+    init(
+        job: ChunkMatching.Job, scratch: MatchScratch,
+        run: @escaping @Sendable (MatchScratch) -> (MatchReport, Duration)
+    ) {
+        self.job = job
+        let unchecked = UncheckedScratch(scratch)
+        DispatchQueue.global(qos: .userInitiated).async(group: group) {
+            self.result = run(unchecked.scratch)
+        }
+    }
+
+    func wait() -> (MatchReport, Duration) {
+        group.wait()
+        return result ?? (MatchReport(), .zero)
+    }
+}
+
+/// Carries a `MatchScratch` to the one thread that uses it meanwhile (see `BackgroundMatch`).
+private struct UncheckedScratch: @unchecked Sendable {
+    let scratch: MatchScratch
+    init(_ scratch: MatchScratch) { self.scratch = scratch }
 }

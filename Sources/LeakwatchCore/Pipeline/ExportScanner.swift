@@ -16,6 +16,10 @@ public struct ExportScanner: Sendable {
     /// export is, `StreamingExportScanner.chunkBytes`), so what matching holds stays bounded.
     public var chunkBytes = StreamingExportScanner.defaultChunkBytes
 
+    /// Whether a large export's chunks are matched on another thread while the next is parsed
+    /// (a second core on one big file). Same result; one more chunk in memory.
+    public var overlapsMatching = false
+
     /// 256 KiB: far longer than any chat message, and what matching costs grows with the longest
     /// text it sees (the `fold` normalization holds about 170 bytes per byte of one message).
     public static let defaultMaxLineBytes = 256 << 10
@@ -77,7 +81,8 @@ public struct ExportScanner: Sendable {
             // A large export read whole (a zip, JSON, UTF-16, or text under the stream threshold) is
             // matched `chunkBytes` of messages at a time, as a streamed one is: what matching holds
             // stays bounded, and the result is the one matching all at once gives.
-            var matching = ChunkMatching(matcher: matcher, scratch: scratch, window: ruleSet.contextWindow)
+            var matching = ChunkMatching(
+                matcher: matcher, scratch: scratch, window: ruleSet.contextWindow, overlapped: overlapsMatching)
             var groupStart = 0
             var groupBytes = 0
             for (position, message) in messages.enumerated() {

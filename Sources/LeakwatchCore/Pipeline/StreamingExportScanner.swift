@@ -87,8 +87,8 @@ public struct StreamingExportScanner: Sendable {
         // Scan, chunk by chunk.
         var state = layout.map(WhatsAppParseState.init)
         var matching = ChunkMatching(
-            matcher: scanner.matcher, scratch: scratch,
-            window: scanner.ruleSet.contextWindow)
+            matcher: scanner.matcher, scratch: scratch, window: scanner.ruleSet.contextWindow,
+            overlapped: scanner.overlapsMatching)
         var transcript = watch.map { TranscriptBuilder(watch: $0) }
         var reader = DecodedLineReader(readBytes: chunkBytes, hashing: false, maxLineBytes: maxLineBytes)
         var headerScanner = WhatsAppHeaderScanner()
