@@ -39,7 +39,18 @@ enum WhatsAppBodyClassifier {
         // Long first lines are ordinary messages: skip the phrase lookups.
         guard firstLine.utf8.count <= 400 else { return WhatsAppClassifiedBody(kind: .text, text: text) }
 
-        let key = phraseKey(firstLine)
+        // Most first lines are longer than every phrase: no key to make or look up then. The key
+        // is still made where it is read other than by exact lookup: a `<...>` placeholder, the
+        // encryption notice (`messages ...`), a line marked as the app's.
+        let key: String
+        if !leadingMark, let shape = WhatsAppUTF8.asciiPhraseKeyShape(firstLine),
+            shape.length > WhatsAppPhrases.longestBodyKeyBytes,
+            shape.first != UInt8(ascii: "<"), shape.first != UInt8(ascii: "m"), shape.first != UInt8(ascii: "M")
+        {
+            key = ""
+        } else {
+            key = phraseKey(firstLine)
+        }
         if rest.isEmpty, WhatsAppPhrases.deleted.contains(key) {
             return WhatsAppClassifiedBody(kind: .deleted, text: text)
         }

@@ -79,6 +79,12 @@ enum WhatsAppPhrases {
 
     private static func set(_ phrases: [String]) -> Set<String> { Set(phrases.map { $0.lowercased() }) }
 
+    /// The longest phrase key (in UTF-8 bytes) of the tables bodies are looked up in by key:
+    /// a longer first line is none of them.
+    static let longestBodyKeyBytes =
+        [deleted, omittedMedia, omittedContact, androidOmitted, liveLocation]
+        .flatMap { $0 }.map(\.utf8.count).max() ?? 0
+
     /// Deleted-message texts, lowercased, without the final full stop.
     static let deleted = set([
         "This message was deleted", "You deleted this message",

@@ -60,6 +60,21 @@ enum WhatsAppUTF8 {
 
     /// `WhatsAppBodyClassifier.phraseKey` of an ASCII `line` (trimmed, final full stops dropped,
     /// lowercased), computed over bytes; `nil` when `line` is not ASCII.
+    /// The length and first byte of `asciiPhraseKey(line)`, without making it; `nil` when `line`
+    /// is not ASCII.
+    static func asciiPhraseKeyShape(_ line: Substring) -> (length: Int, first: UInt8?)? {
+        let shape = line.utf8.withContiguousStorageIfAvailable { b -> (length: Int, first: UInt8?)? in
+            for byte in b where byte >= 0x80 { return nil }
+            var start = 0
+            var end = b.count
+            while start < end && isASCIIWhitespace(b[start]) { start += 1 }
+            while end > start && isASCIIWhitespace(b[end - 1]) { end -= 1 }
+            while end > start && b[end - 1] == UInt8(ascii: ".") { end -= 1 }
+            return (end - start, start < end ? b[start] : nil)
+        }
+        return shape ?? nil
+    }
+
     static func asciiPhraseKey(_ line: Substring) -> String? {
         let key = line.utf8.withContiguousStorageIfAvailable { b -> String? in
             for byte in b where byte >= 0x80 { return nil }
