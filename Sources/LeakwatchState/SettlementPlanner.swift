@@ -78,6 +78,7 @@ struct SettlementPlanner {
 
         let presence = Presence(evidence: try presenceEvidence(chatID: chat.id))
         let names = try participantNames(chatID: chat.id, exportID: exportID)
+        batch.alerts.reserveCapacity(batch.alerts.count + alerts.count)
         for alert in alerts {
             guard let alerted = transcript.alerted[alert.id] else { continue }
             guard let minute = alerted.facts.minute else {

@@ -218,9 +218,13 @@ public final class StateLedger: Sendable {
             guard seen.insert(id).inserted else { return false }
             return try check.first(id) { _ in true } == nil
         }
+        // Usually all of it: then the batch itself, not a copy of every alert.
+        let newAlerts = try batch.alerts.map { try isNew($0.id) }
+        let newRecords = try batch.records.map { try isNew($0.id) }
+        if !newAlerts.contains(false) && !newRecords.contains(false) { return batch }
         var fresh = AlertBatch()
-        for alert in batch.alerts where try isNew(alert.id) { fresh.alerts.append(alert) }
-        for record in batch.records where try isNew(record.id) { fresh.records.append(record) }
+        fresh.alerts = zip(batch.alerts, newAlerts).compactMap { $1 ? $0 : nil }
+        fresh.records = zip(batch.records, newRecords).compactMap { $1 ? $0 : nil }
         return fresh
     }
 

@@ -134,7 +134,8 @@ public struct ExportScanner: Sendable {
             detectedAt: detectedAt)
         AlertAnnotation.annotate(
             &alerts, hits: hits, ruleSet: ruleSet, message: message, follower: follower, transcript: &transcript)
-        result.alerts += alerts
+        // The one export of most files: its alerts become the result's without a copy.
+        if result.alerts.isEmpty { result.alerts = alerts } else { result.alerts += alerts }
         if let transcript { result.transcripts.append(transcript.transcript) }
         let source = ScanRecord.Source(file: file, export: export)
         for located in ruleErrors {
