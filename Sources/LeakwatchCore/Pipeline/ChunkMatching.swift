@@ -22,9 +22,9 @@ struct ChunkMatching {
     /// Hits, with message indices in the whole export, in message order.
     private(set) var hits: [RuleHit] = []
     /// The messages that have hits, by index in the whole export.
-    private(set) var hitMessages: [Int: Message] = [:]
+    private(set) var hitMessages = IndexedMessages()
     /// The messages after hits of rules that collect responses, by index in the whole export.
-    private(set) var followerMessages: [Int: Message] = [:]
+    private(set) var followerMessages = IndexedMessages()
     /// The messages after each such hit still to keep (absolute indices).
     private var followerWindows: [ClosedRange<Int>] = []
     /// Rule errors, with the line and id of their message.
@@ -122,7 +122,7 @@ struct ChunkMatching {
         for var hit in report.hits where own.contains(hit.messageIndex) {
             let message = slice[hit.messageIndex]
             hit.messageIndex += sliceStart
-            hitMessages[hit.messageIndex] = message
+            hitMessages.append(message, at: hit.messageIndex)
             hits.append(hit)
             if let phrases = ruleSet.responsePhrases, ruleSet.collectsResponses(ruleSet.rules[hit.ruleIndex]) {
                 followerWindows.append(
@@ -134,7 +134,7 @@ struct ChunkMatching {
             let lower = max(window.lowerBound, firstOwn)
             let upper = min(window.upperBound, ready - 1)
             guard lower <= upper else { continue }
-            for index in lower...upper { followerMessages[index] = slice[index - sliceStart] }
+            for index in lower...upper { followerMessages.append(slice[index - sliceStart], at: index) }
         }
         followerWindows.removeAll { $0.upperBound < ready }
         for var error in report.ruleErrors where own.contains(error.messageIndex) {
