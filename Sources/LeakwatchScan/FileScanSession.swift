@@ -22,9 +22,15 @@ public struct FileScanSession: Sendable {
     /// Looking inside attached images and PDFs, when on (`scanner` must collect media).
     public var media: MediaScanning?
 
+    /// The default `streamThreshold`: 8 MiB.
+    public static let defaultStreamThreshold = 8 << 20
+    /// The default `maxArchiveBytes`: 2 GiB.
+    public static let defaultMaxArchiveBytes = 2 << 30
+
     public init(
         scanner: ExportScanner, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-        maxFileBytes: Int = 64 << 30, streamThreshold: Int = 8 << 20, maxArchiveBytes: Int = 2 << 30,
+        maxFileBytes: Int = 64 << 30, streamThreshold: Int = FileScanSession.defaultStreamThreshold,
+        maxArchiveBytes: Int = FileScanSession.defaultMaxArchiveBytes,
         chunkBytes: Int = StreamingExportScanner.defaultChunkBytes
     ) {
         self.scanner = scanner
