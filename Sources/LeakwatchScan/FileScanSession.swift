@@ -14,8 +14,8 @@ public struct FileScanSession: Sendable {
     public var maxFileBytes: Int
     /// Files over this size are streamed (`StreamingExportScanner`) rather than read whole.
     public var streamThreshold: Int
-    /// Zip, JSON and UTF-16 exports are always read whole: larger ones are refused (by their size
-    /// from `fstat`, before anything is read).
+    /// Zip, JSON and UTF-16 exports, and images and PDFs on their own, are always read whole:
+    /// larger ones are refused (by their size from `fstat`, before anything is read).
     public var maxArchiveBytes: Int
     /// The chunk size for streamed files.
     public var chunkBytes: Int

@@ -16,7 +16,8 @@ struct ParseCommand: ParsableCommand {
             which sort after them, at the end), and the text summary still comes first (the file is \
             parsed twice for it). Only a streamed file cuts a line longer than 256KiB into pieces (with a \
             long-line note), as a scan does, and shows a single message longer than the chunk size and \
-            256KiB together in pieces. Zip, JSON and UTF-16 exports are always read whole (up to 2GiB).
+            256KiB together in pieces. Zip, JSON and UTF-16 exports, images and PDFs are always read \
+            whole (up to 2GiB).
             """)
 
     @Argument(help: "An exported chat.")

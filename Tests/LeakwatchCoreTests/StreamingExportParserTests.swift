@@ -83,12 +83,14 @@ import Testing
         #expect(rest.sha256 == ScannedFile(path: "chat.txt", bytes: bytes).sha256)
     }
 
-    @Test func zipJSONAndUTF16AreReadWholeWithinTheLimit() throws {
+    @Test func zipJSONUTF16AndMediaAreReadWholeWithinTheLimit() throws {
         let json = Array(#"  {"name": "x", "type": "personal_chat", "id": 1, "messages": []}"#.utf8)
         let utf16: [UInt8] =
             [0xFF, 0xFE] + Array("12/03/2022, 10:00 - A: hi\n".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
         let zip: [UInt8] = [0x50, 0x4B, 0x03, 0x04] + Array(repeating: 0, count: 40)
-        for bytes in [json, utf16, zip] {
+        let pdf = Array("%PDF-1.7\n12/03/2022, 10:00 - A: hi\nstream\n".utf8)
+        let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array("12/03/2022, 10:00 - A: hi\n".utf8)
+        for bytes in [json, utf16, zip, pdf, jpeg] {
             let streamed = try Self.stream(bytes, name: "x", chunkBytes: 4)
             guard case .whole(let read) = streamed.reading else {
                 Issue.record("streamed: \(bytes.prefix(4))")

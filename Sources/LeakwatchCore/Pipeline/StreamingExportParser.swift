@@ -5,7 +5,8 @@
 ///
 /// The file is read three times:
 /// 1. a sniff of its start (the first non-empty lines) decides whether it can be streamed (not a
-///    zip, not UTF-16, not JSON) and in which layout (a WhatsApp one, else plain lines);
+///    zip, not an image or PDF, not UTF-16, not JSON) and in which layout (a WhatsApp one, else
+///    plain lines);
 /// 2. a survey of the whole file: its SHA-256 (when asked for), invalid UTF-8, and for WhatsApp
 ///    the header lines only (the file's day/month order, the sender candidates);
 /// 3. the parse: chunks cut only before a line that starts a message, parsed with the file's line
@@ -35,8 +36,9 @@ public struct StreamingExportParser: Sendable {
 
     /// How a file was read.
     public enum Reading: Sendable {
-        /// The file cannot be streamed (a zip, JSON or UTF-16 export): all of its bytes, for
-        /// `ExportParsing.parse` or `ExportScanner.scan`. No message was handed out.
+        /// The file cannot be streamed (a zip, JSON or UTF-16 export, an image or PDF on its own):
+        /// all of its bytes, for `ExportParsing.parse` or `ExportScanner.scan`. No message was
+        /// handed out.
         case whole([UInt8])
         /// The file was streamed: every message was handed out; this is the rest.
         case streamed(StreamedExport)
@@ -66,7 +68,7 @@ public struct StreamingExportParser: Sendable {
     /// - Parameters:
     ///   - path: the path errors name.
     ///   - wholeFileLimit: the largest file read whole when it cannot be streamed (a zip or JSON
-    ///     export); a larger one fails with `too-large`.
+    ///     export, an image or PDF); a larger one fails with `too-large`.
     ///   - hashing: whether the survey computes the file's SHA-256.
     ///   - begin: called once, before the first message, with what is known of the export after the
     ///     survey: its format, chat and date order (no messages, participants or notes yet).
@@ -188,13 +190,14 @@ public struct StreamingExportParser: Sendable {
     /// parser would (its first `WhatsAppTextParser.sampleLines` non-empty lines).
     func sniff<Source: ExportByteSource>(_ source: inout Source) throws(LeakwatchError) -> Sniff {
         var reader = DecodedLineReader(readBytes: min(chunkBytes, 1 << 20), hashing: false, maxLineBytes: maxLineBytes)
-        // The raw start first: a zip, UTF-16 (decoded whole, then maybe JSON), or not text at all.
+        // The raw start first: a zip, an image or PDF on its own (`StandaloneMedia`, as
+        // `ExportParsing` takes it), UTF-16 (decoded whole, then maybe JSON), or not text at all.
         var more = true
         while more && reader.rawHead.count < TextDecoding.sniffBytes {
             more = try reader.readMore(from: &source)
         }
         let head = reader.rawHead
-        if ZipExportReader.isArchive(head) { return .wholeFile }
+        if ZipExportReader.isArchive(head) || MediaFormat.sniff(head) != nil { return .wholeFile }
         switch TextDecoding.sniff(head) {
         case .utf16: return .wholeFile
         case .binary(let nuls, let count):
@@ -240,7 +243,7 @@ public struct StreamingExportParser: Sendable {
             LeakwatchError(
                 code: .tooLarge,
                 message:
-                    "a zip, JSON or UTF-16 export is read whole, and this one (\(size) bytes) is over the limit of \(limit) bytes",
+                    "a zip, JSON or UTF-16 export, image or PDF is read whole, and this one (\(size) bytes) is over the limit of \(limit) bytes",
                 path: path)
         }
         // The size first (fstat): an oversized archive is refused before any of it is read.
