@@ -45,25 +45,32 @@ public struct StreamingExportScanner: Sendable {
         _ source: inout Source, path: String, fileName: String, scratch: MatchScratch, detectedAt: String,
         wholeFileLimit: Int, watch: ContentWatch?
     ) throws(LeakwatchError) -> ScanResult {
-        var matching = ChunkMatching(
-            matcher: scanner.matcher, scratch: scratch,
-            window: scanner.ruleSet.contextWindow)
+        // Set up once the file is known to stream (not for a zip or JSON export read whole).
+        var matching: ChunkMatching?
         var transcript = watch.map { TranscriptBuilder(watch: $0) }
         var pieces = MessagePieces(maxBytes: scanner.maxLineBytes)
         let parser = StreamingExportParser(chunkBytes: chunkBytes, maxLineBytes: scanner.maxLineBytes)
         let reading = try parser.parse(
-            &source, fileName: fileName, path: path, wholeFileLimit: wholeFileLimit, hashing: true
-        ) { messages in
-            let cutMessages = pieces.cut(messages)
-            transcript?.add(cutMessages, startingAt: matching.messageCount)
-            matching.add(cutMessages)
-        }
+            &source, fileName: fileName, path: path, wholeFileLimit: wholeFileLimit, hashing: true,
+            begin: { _ in
+                matching = ChunkMatching(
+                    matcher: scanner.matcher, scratch: scratch,
+                    window: scanner.ruleSet.contextWindow)
+            },
+            messages: { messages in
+                let cutMessages = pieces.cut(messages)
+                transcript?.add(cutMessages, startingAt: matching?.messageCount ?? 0)
+                matching?.add(cutMessages)
+            })
         let streamed: StreamingExportParser.StreamedExport
         switch reading {
         case .whole(let bytes):
             return scanner.scan(
                 bytes, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt, watch: watch)
         case .streamed(let parsed): streamed = parsed
+        }
+        guard var matching = matching.take() else {
+            throw LeakwatchError(code: .unparseable, message: "the streamed parse never began", path: path)
         }
         matching.finish()
 
