@@ -9,13 +9,17 @@ public enum FileReading {
     public static func readFile(_ path: SystemPath, limit: Int = Int.max, followSymlinks: Bool = true)
         throws(LeakwatchError) -> [UInt8]
     {
-        let file: FileDescriptor
+        try readAll(open(path, followSymlinks: followSymlinks), limit: limit)
+    }
+
+    /// Opens `path` for reading (non-blocking, so a FIFO does not hang the open).
+    /// - Parameter followSymlinks: `false` opens with `O_NOFOLLOW`.
+    public static func open(_ path: SystemPath, followSymlinks: Bool = true) throws(LeakwatchError) -> FileDescriptor {
         do throws(PosixError) {
-            file = try Posix.open(path, followSymlinks ? [.nonBlocking] : [.nonBlocking, .noFollow])
+            return try Posix.open(path, followSymlinks ? [.nonBlocking] : [.nonBlocking, .noFollow])
         } catch {
             throw LeakwatchError(.unreadable, "cannot open", error)
         }
-        return try readAll(file, limit: limit)
     }
 
     public static func readFile(_ path: String, limit: Int = Int.max, followSymlinks: Bool = true)

@@ -16,17 +16,23 @@ public struct FileScanSession: Sendable {
     public var maxFileBytes: Int
     /// Files over this size are streamed (`StreamingExportScanner`) rather than read whole.
     public var streamThreshold: Int
-    /// Zip, JSON and UTF-16 exports are always read whole: larger ones are refused (by their size
-    /// from `fstat`, before anything is read).
+    /// Zip, JSON and UTF-16 exports, and images and PDFs on their own, are always read whole:
+    /// larger ones are refused (by their size from `fstat`, before anything is read).
     public var maxArchiveBytes: Int
     /// The chunk size for streamed files.
     public var chunkBytes: Int
     /// Looking inside attached images and PDFs, when on (`scanner` must collect media).
     public var media: MediaScanning?
 
+    /// The default `streamThreshold`: 8 MiB.
+    public static let defaultStreamThreshold = 8 << 20
+    /// The default `maxArchiveBytes`: 2 GiB.
+    public static let defaultMaxArchiveBytes = 2 << 30
+
     public init(
         scanner: ExportScanner, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-        maxFileBytes: Int = 64 << 30, streamThreshold: Int = 8 << 20, maxArchiveBytes: Int = 2 << 30,
+        maxFileBytes: Int = 64 << 30, streamThreshold: Int = FileScanSession.defaultStreamThreshold,
+        maxArchiveBytes: Int = FileScanSession.defaultMaxArchiveBytes,
         chunkBytes: Int = StreamingExportScanner.defaultChunkBytes
     ) {
         self.scanner = scanner

@@ -19,6 +19,11 @@ enum Terminal {
         print(line)
     }
 
+    /// Writes `text` as it is, without a line break (a piece of a longer output).
+    static func writeRaw(_ text: String) {
+        print(text, terminator: "")
+    }
+
     static func error(_ message: String) {
         writeStderr("leakwatch: \(message)\n")
     }

@@ -134,6 +134,26 @@ import Testing
         #expect(refused.failure?.code == .tooLarge)
     }
 
+    /// An image or PDF on its own is read whole, as `ExportParsing` takes it (one `media` export),
+    /// not streamed as lines of text.
+    @Test func anImageOrPDFIsScannedAsWhenReadWhole() throws {
+        let scanner = ExportScanner(ruleSet: try Self.rules(), fingerprintKey: Self.key)
+        var pdf = Array("%PDF-1.7\n".utf8)
+        for index in 0..<200 {
+            pdf += Array("\(index) 0 obj << /Length 44 >> stream secret code 1234 endstream\n".utf8)
+        }
+        var source = MemoryByteSource(pdf)
+        let streamed = StreamingExportScanner(scanner: scanner, chunkBytes: 64).scan(
+            &source, path: "scan.pdf", fileName: "scan.pdf", scratch: try MatchScratch(), detectedAt: "t")
+        let whole = scanner.scan(
+            pdf, path: "scan.pdf", fileName: "scan.pdf", scratch: try MatchScratch(), detectedAt: "t")
+        #expect(whole.exports.map(\.format) == ["media"])
+        #expect(streamed.failure == nil)
+        #expect(streamed.exports == whole.exports)
+        #expect(streamed.alerts == whole.alerts)
+        #expect(streamed.records == whole.records)
+    }
+
     @Test func theTimeBudgetStillAppliesAndIsRecorded() throws {
         let bytes = try #require(Self.inputs.first { $0.name == "android-multiline" }).bytes
         let scanner = ExportScanner(

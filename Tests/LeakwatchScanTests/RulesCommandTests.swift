@@ -107,6 +107,27 @@ import Testing
         #expect(messages.first?["line"] as? Int == 1)
     }
 
+    /// Forced to stream in small chunks, `parse` prints exactly what it prints reading the file
+    /// whole, in both formats; a JSON export is read whole either way.
+    @Test(arguments: [
+        "samples/whatsapp-ios-briefing.txt", "samples/whatsapp-android-shift.txt", "samples/notes-plain.txt",
+        "Tests/LeakwatchCoreTests/Golden/whatsapp/android-12h-mdy.txt",
+        "Tests/LeakwatchCoreTests/Golden/telegram/full_export.json",
+    ])
+    func aStreamedParsePrintsWhatAWholeOnePrints(file: String) throws {
+        for format in ["json", "text"] {
+            let whole = try CommandLine.run(["parse", "--format", format, file])
+            let streamed = try CommandLine.run([
+                "parse", "--format", format, "--stream-threshold", "0", "--chunk-size", "64", file,
+            ])
+            #expect(whole.status == 0)
+            #expect(streamed.status == 0)
+            #expect(!whole.stdout.isEmpty)
+            #expect(streamed.stdout == whole.stdout, "\(file) as \(format)")
+            #expect(streamed.stderr == whole.stderr)
+        }
+    }
+
     @Test func parseOfAMissingFileNamesItAndFails() throws {
         let result = try CommandLine.run(["parse", "no/such/file.txt"])
         #expect(result.status == 2)

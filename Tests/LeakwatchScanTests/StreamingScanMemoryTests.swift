@@ -71,6 +71,20 @@ import Testing
         #expect(peak < 40 << 20, "peak private memory \(peak >> 20) MiB for a \(megabytes) MB export")
     }
 
+    @Test(arguments: ["json", "text"])
+    func aLargeExportIsParsedInBoundedMemory(format: String) throws {
+        let directory = try TemporaryDirectory()
+        let megabytes = 24
+        let file = try directory.write("WhatsApp Chat with B Relief.txt", Self.export(megabytes: megabytes))
+        let (status, peak) = try Self.peakMemory([
+            "parse", "--format", format, "--stream-threshold", "1MiB", "--chunk-size", "1MiB", file.path,
+        ])
+        #expect(status == 0)
+        #expect(peak > 0)
+        // Read whole, the parsed messages alone would take several times the file's size.
+        #expect(peak < 40 << 20, "peak private memory \(peak >> 20) MiB for a \(megabytes) MB export")
+    }
+
     @Test func streamedAndWholeFileScansReportTheSameAlerts() throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write("chat.txt", Self.export(megabytes: 3))
