@@ -12,6 +12,9 @@ struct IndexedMessages: Sendable {
         messages.append(message)
     }
 
+    /// The indices kept, ascending.
+    var keptIndices: [Int] { indices }
+
     /// The message kept as the export's `index`-th, if any.
     subscript(index: Int) -> Message? {
         var low = 0
