@@ -39,12 +39,12 @@ enum WhatsAppBodyClassifier {
         // Long first lines are ordinary messages: skip the phrase lookups.
         guard firstLine.utf8.count <= 400 else { return WhatsAppClassifiedBody(kind: .text, text: text) }
 
-        // Most first lines are longer than every phrase: no key to make or look up then. The key
+        // Most first lines are of no phrase's length: no key to make or look up then. The key
         // is still made where it is read other than by exact lookup: a `<...>` placeholder, the
         // encryption notice (`messages ...`), a line marked as the app's.
         let key: String
         if !leadingMark, let shape = WhatsAppUTF8.asciiPhraseKeyShape(firstLine),
-            shape.length > WhatsAppPhrases.longestBodyKeyBytes,
+            !WhatsAppPhrases.mayBeBodyKey(length: shape.length),
             shape.first != UInt8(ascii: "<"), shape.first != UInt8(ascii: "m"), shape.first != UInt8(ascii: "M")
         {
             key = ""

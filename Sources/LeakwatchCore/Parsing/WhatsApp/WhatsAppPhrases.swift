@@ -79,11 +79,20 @@ enum WhatsAppPhrases {
 
     private static func set(_ phrases: [String]) -> Set<String> { Set(phrases.map { $0.lowercased() }) }
 
-    /// The longest phrase key (in UTF-8 bytes) of the tables bodies are looked up in by key:
-    /// a longer first line is none of them.
-    static let longestBodyKeyBytes =
-        [deleted, omittedMedia, omittedContact, androidOmitted, liveLocation]
-        .flatMap { $0 }.map(\.utf8.count).max() ?? 0
+    /// Whether some phrase key of the tables bodies are looked up in by key has this many UTF-8
+    /// bytes (by length; past the end: none): a first line of another length is none of them.
+    static let bodyKeyLengths: [Bool] = {
+        let lengths = [deleted, omittedMedia, omittedContact, androidOmitted, liveLocation].flatMap { $0 }
+            .map(\.utf8.count)
+        var table = [Bool](repeating: false, count: (lengths.max() ?? 0) + 1)
+        for length in lengths { table[length] = true }
+        return table
+    }()
+
+    /// Whether a phrase key of `length` bytes may be in the body tables (`bodyKeyLengths`).
+    static func mayBeBodyKey(length: Int) -> Bool {
+        length < bodyKeyLengths.count && bodyKeyLengths[length]
+    }
 
     /// Deleted-message texts, lowercased, without the final full stop.
     static let deleted = set([
