@@ -51,7 +51,7 @@ enum WhatsAppBodyClassifier {
         } else {
             key = phraseKey(firstLine)
         }
-        if rest.isEmpty, WhatsAppPhrases.deleted.contains(key) {
+        if rest.isEmpty, !key.isEmpty, WhatsAppPhrases.deleted.contains(key) {
             return WhatsAppClassifiedBody(kind: .deleted, text: text)
         }
         let lastByte = firstLine.utf8.last
@@ -162,11 +162,11 @@ enum WhatsAppBodyClassifier {
             }
             return nil
         }
-        if WhatsAppPhrases.omittedContact.contains(key) {
+        if !key.isEmpty, WhatsAppPhrases.omittedContact.contains(key) {
             return WhatsAppClassifiedBody(
                 kind: .contact, text: rest, attachments: [Attachment(name: String(trimmed(firstLine)), present: false)])
         }
-        if WhatsAppPhrases.omittedMedia.contains(key) {
+        if !key.isEmpty, WhatsAppPhrases.omittedMedia.contains(key) {
             return WhatsAppClassifiedBody(
                 kind: .attachment, text: rest,
                 attachments: [Attachment(name: String(trimmed(firstLine)), present: false)])
@@ -190,7 +190,7 @@ enum WhatsAppBodyClassifier {
 
     /// `location: https://maps.google.com/?q=LAT,LON` (any label), live locations and venue shares.
     private static func location(_ firstLine: Substring, key: String, text: String) -> WhatsAppClassifiedBody? {
-        if WhatsAppPhrases.liveLocation.contains(key) {
+        if !key.isEmpty, WhatsAppPhrases.liveLocation.contains(key) {
             return WhatsAppClassifiedBody(kind: .location, text: text, location: Location(text: text))
         }
         if WhatsAppUTF8.containsColonSpace(firstLine), let colon = labelColon(firstLine) {
