@@ -3,8 +3,23 @@ import Foundation
 /// Renders alerts and records for people (`leakwatch scan` text output) and machines (JSON
 /// lines). Pure: returns strings.
 public enum AlertFormatting {
-    /// One JSON object on one line, keys sorted, no trailing newline.
+    /// One JSON object on one line, keys sorted, no trailing newline. Alerts and records are
+    /// written by `JSONLineWriter` (the same bytes as `JSONEncoder`, faster); other values by
+    /// `JSONEncoder`.
     public static func jsonLine(_ value: some Encodable) -> String {
+        if let value = value as? any JSONLineWritable, let line = JSONLineWriter.line(value) { return line }
+        return encoderLine(value)
+    }
+
+    /// `alert.jsonLine`, without a dynamic cast.
+    public static func jsonLine(_ alert: Alert) -> String { alert.jsonLine }
+
+    /// `record.jsonLine`, without a dynamic cast.
+    public static func jsonLine(_ record: ScanRecord) -> String { record.jsonLine }
+
+    /// `value` through `JSONEncoder` with `[.sortedKeys, .withoutEscapingSlashes]`: the reference
+    /// `JSONLineWriter` must match; `{}` when `JSONEncoder` refuses the value.
+    static func encoderLine(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return "{}" }
