@@ -266,8 +266,7 @@ extension ExportMatcher {
                 found = kept
             }
             for (index, context) in definition.contexts.enumerated() where !found.isEmpty {
-                let flags = try contextFlags(
-                    context, role: .context(index), pattern: rule.contextPatterns[index], rule: rule)
+                let flags = try contextFlags(context, pattern: rule.contextPatterns[index], rule: rule, near: found)
                 var kept: [RuleHit] = []
                 kept.reserveCapacity(found.count)
                 for var hit in found {
@@ -281,16 +280,18 @@ extension ExportMatcher {
                 found = kept
             }
             if let unless = definition.unless, !found.isEmpty {
-                let flags = try contextFlags(unless, role: .unless, pattern: rule.unlessPattern, rule: rule)
+                let flags = try contextFlags(unless, pattern: rule.unlessPattern, rule: rule, near: found)
                 found.removeAll { hasContext(near: $0.messageIndex, flags: flags, context: unless) }
             }
             report.hits += found
         }
 
         /// The messages where a context (or `unless`) is found: where its pattern matches, or where
-        /// another rule of its category has a hit.
+        /// another rule of its category has a hit. Its pattern is looked for only where
+        /// `hasContext` will look: in the messages `context.window` or fewer from a hit in `found`,
+        /// each message alone (so anchors and lookbehind see one message, as everywhere).
         mutating func contextFlags(
-            _ context: RuleContext, role: RulePrefilter.Role, pattern: PCRE2Pattern?, rule: CompiledRule
+            _ context: RuleContext, pattern: PCRE2Pattern?, rule: CompiledRule, near found: [RuleHit]
         ) throws(OutOfTime) -> [Bool] {
             var flags = [Bool](repeating: false, count: messages.count)
             if !context.categories.isEmpty {
@@ -302,26 +303,27 @@ extension ExportMatcher {
                 return flags
             }
             guard let pattern else { return flags }
+            var looked = [Bool](repeating: false, count: messages.count)
             // The message text; for a rule that reads media text, that text too.
-            for field in rule.definition.contextFields {
-                let key = FieldCorpus.Key(field: field, normalization: context.normalize)
-                if let id = prefilter?.entryID(rule: rule.index, role: role, key: key),
-                    let corpus = scratch.corpora[key]
-                {
-                    // Confirm the prefilter's candidates with PCRE2, each message alone.
-                    try corpus.bytes.withUnsafeBufferPointer { buffer throws(OutOfTime) in
-                        for message in scratch.candidates[id] {
-                            let segments =
-                                corpus.messageSegments[Int(message)]..<corpus.messageSegments[Int(message) + 1]
-                            for index in segments where !flags[Int(message)] {
+            let corpora = rule.definition.contextFields.compactMap { field in
+                scratch.corpora[FieldCorpus.Key(field: field, normalization: context.normalize)].map { (field, $0) }
+            }
+            for hit in found {
+                let lower = max(0, hit.messageIndex - context.window)
+                let upper = min(messages.count - 1, hit.messageIndex + context.window)
+                guard lower <= upper else { continue }
+                for message in lower...upper where !looked[message] {
+                    looked[message] = true
+                    for (field, corpus) in corpora where !flags[message] {
+                        try corpus.bytes.withUnsafeBufferPointer { buffer throws(OutOfTime) in
+                            for index in corpus.messageSegments[message]..<corpus.messageSegments[message + 1]
+                            where !flags[message] {
                                 try scanSegment(
                                     index, of: corpus, buffer: buffer, pattern: pattern, rule: nil, field: field,
                                     onHit: { segment, _ in flags[segment.message] = true })
                             }
                         }
                     }
-                } else {
-                    try markMessages(matching: pattern, in: key, flags: &flags)
                 }
             }
             return flags

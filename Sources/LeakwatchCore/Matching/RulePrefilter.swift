@@ -11,8 +11,8 @@ public protocol PrefilterDatabaseCache: Sendable {
 }
 
 /// The multi-pattern prefilter of a rule set: one Vectorscan database per field (and rewriting of
-/// it) holding an approximation of every pattern, keyword list, context and `unless` pattern that
-/// runs on that field. One scan of a field's buffer says which messages each of them could match
+/// it) holding an approximation of every pattern and keyword list that runs on that field
+/// (contexts and `unless` patterns are looked for only around hits). One scan of a field's buffer says which messages each of them could match
 /// in; PCRE2, the engine of record, then runs only there, on each such message alone.
 ///
 /// The approximations are supersets (`HS_FLAG_PREFILTER`, `^`/`$` at every line, `\A`/`\z` as
@@ -24,8 +24,6 @@ public final class RulePrefilter: Sendable {
     public enum Role: Sendable, Hashable {
         case pattern
         case keywords
-        case context(Int)
-        case unless
     }
 
     /// One expression: which rule, in which role, on which field buffer.
@@ -84,22 +82,9 @@ public final class RulePrefilter: Sendable {
                     add(rule, .keywords, key: key, expression: Self.keywordExpression(definition.keywords))
                 }
             }
-            for (index, context) in definition.contexts.enumerated() where context.categories.isEmpty {
-                guard !Self.hasVerb(context.pattern) else {
-                    unfiltered.append((definition.id, .context(index), Self.verbReason))
-                    continue
-                }
-                add(
-                    rule, .context(index), key: FieldCorpus.Key(field: .text, normalization: context.normalize),
-                    expression: Self.expression(context.pattern, context.options))
-            }
-            if let unless = definition.unless, unless.categories.isEmpty, Self.hasVerb(unless.pattern) {
-                unfiltered.append((definition.id, .unless, Self.verbReason))
-            } else if let unless = definition.unless, unless.categories.isEmpty {
-                add(
-                    rule, .unless, key: FieldCorpus.Key(field: .text, normalization: unless.normalize),
-                    expression: Self.expression(unless.pattern, unless.options))
-            }
+            // Contexts and `unless` patterns are not in it: they are looked for only around a
+            // rule's hits (`ExportMatcher`), a few messages, where a scan of every buffer for
+            // them cost more than all the rules' own patterns.
         }
         // One database per field buffer. Vectorscan names the first expression it refuses: try it
         // without anchors, else leave it out (unfiltered), and compile the rest again.
