@@ -46,6 +46,14 @@ import Testing
         #expect(declined < 15_000, "the fast path takes most texts")
     }
 
+    /// Folding's ASCII shortcut for the letter property agrees with Unicode on every ASCII scalar.
+    @Test func asciiLettersAreTheAlphabeticASCIIScalars() {
+        for value in UInt32(0)..<0x80 {
+            let scalar = Unicode.Scalar(value)!
+            #expect(TextFolding.isAlphabetic(scalar) == scalar.properties.isAlphabetic, "U+\(value)")
+        }
+    }
+
     @Test func foldedOffsetsPointIntoTheOriginal() {
         let (text, starts, ends) = folded("xx f a g yy")
         #expect(text == "xx fag yy")

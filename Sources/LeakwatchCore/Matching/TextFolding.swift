@@ -116,10 +116,10 @@ struct TextFolding {
             if Self.isInvisible(scalar) { continue }
             let lowered = Self.lowercase(scalar)
             var unit = Unit(
-                scalar: lowered, start: offset, end: offset + width, isLetter: lowered.properties.isAlphabetic)
+                scalar: lowered, start: offset, end: offset + width, isLetter: Self.isAlphabetic(lowered))
             if !unit.isLetter, let letter = Self.leet(scalar) {
                 let next = scalars.index(after: index)
-                let nextIsLetter = next != scalars.endIndex && scalars[next].properties.isAlphabetic
+                let nextIsLetter = next != scalars.endIndex && Self.isAlphabetic(scalars[next])
                 let previousIsLetter = units.last?.isLetter ?? false
                 if previousIsLetter || nextIsLetter {
                     unit.scalar = letter
@@ -214,6 +214,14 @@ struct TextFolding {
         case 0x00AD, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064, 0xFEFF: true
         default: false
         }
+    }
+
+    /// `properties.isAlphabetic`, without the property lookup for ASCII (only its letters are).
+    @inline(__always)
+    static func isAlphabetic(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.isASCII else { return scalar.properties.isAlphabetic }
+        let lower = scalar.value | 0x20
+        return lower >= 0x61 && lower <= 0x7A
     }
 
     static func lowercase(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
