@@ -264,8 +264,12 @@ public struct ExportProcessor: Sendable {
         do {
             var scanned: ScanResult
             var outcome: LedgerOutcome
+            var attempts = 0
             repeat {
-                let watch = try ledger.watch()
+                // First with the watch of the last settled file (no waiting for another worker's
+                // settlement); again, after a stale outcome, with a fresh one.
+                let watch = try attempts == 0 ? ledger.recentWatch() : ledger.watch()
+                attempts += 1
                 scanned = session.scan(
                     file, reportedPath: reportedPath, fileName: workName.escaped, scratch: scratch, watch: watch)
                 if let failure = scanned.failure {

@@ -127,6 +127,10 @@ public struct FileScanSession: Sendable {
                             failed.failure = scratchError
                             results.put(index, failed)
                         }
+                        // Workers never suspend otherwise: without this, as many workers as cores
+                        // would keep delivery (the state's settlement, output) from running until
+                        // every file is scanned.
+                        await Task.yield()
                     }
                 }
             }

@@ -42,6 +42,9 @@ public final class StateLedger: Sendable {
     /// Where delivered lines go; nil for `leakwatch scan`, which prints them instead.
     public let spool: AlertSpool?
     private let lock = Mutex<ContentWatch?>(nil)
+    /// The watch as of the last file settled (or the last `watch()`), readable while a file is
+    /// being settled under `lock`.
+    private let recent = Mutex<ContentWatch?>(nil)
 
     public init(database: StateDatabase, spool: AlertSpool?) {
         self.database = database
@@ -53,8 +56,17 @@ public final class StateLedger: Sendable {
         try lock.withLock { cached throws(LeakwatchError) in
             let fresh = try loadWatch(after: cached)
             cached = fresh
+            recent.withLock { $0 = fresh }
             return fresh
         }
+    }
+
+    /// The watch as of the last file settled, without waiting for a settlement in progress (so
+    /// workers scan while another file is settled). It may miss that file's alerts: a scan with it
+    /// can come back `.stale`, and is then scanned again with `watch()`.
+    public func recentWatch() throws(LeakwatchError) -> ContentWatch {
+        if let known = recent.withLock({ $0 }) { return known }
+        return try watch()
     }
 
     private func loadWatch(after cached: ContentWatch?) throws(LeakwatchError) -> ContentWatch {
@@ -99,6 +111,7 @@ public final class StateLedger: Sendable {
             guard let (all, fresh) = planned else { return .stale }
             try spoolAndMark(fresh, step: step)
             cached = try loadWatch(after: cached)
+            recent.withLock { $0 = cached }
             return .recorded(all: all, fresh: fresh)
         }
     }

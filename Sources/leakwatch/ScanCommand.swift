@@ -139,7 +139,7 @@ struct ScanCommand: AsyncParsableCommand {
         var rescanScratch: MatchScratch?
         var statistics = ScanStatistics(ruleSet: ruleSet)
         let started = ContinuousClock.now
-        await session.run(files, watch: { try? ledger.watch() }) { index, scanned in
+        await session.run(files, watch: { try? ledger.recentWatch() }) { index, scanned in
             progress.finish()
             var result = scanned
             if let failure = result.failure {

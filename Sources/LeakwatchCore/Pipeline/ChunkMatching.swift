@@ -54,10 +54,13 @@ struct ChunkMatching {
     }
 
     /// Adds the next messages of the export and matches those whose neighbours are all known.
-    mutating func add(_ messages: [Message]) {
+    /// `alongside`, when given, is more work on these messages for the thread that matches them:
+    /// it runs before their match, after the work given with earlier messages (on the caller's
+    /// thread when matching is not overlapped, or nothing is ready to match).
+    mutating func add(_ messages: [Message], alongside: (@Sendable () -> Void)? = nil) {
         join()
         pending += messages
-        matchReady(upTo: messageCount - window)
+        if !matchReady(upTo: messageCount - window, alongside: alongside) { alongside?() }
     }
 
     /// Matches what is left: no more messages come.
@@ -74,15 +77,18 @@ struct ChunkMatching {
         var own: Range<Int>
     }
 
-    private mutating func matchReady(upTo ready: Int) {
-        guard ready > reported else { return }
+    /// Matches the messages before `ready` not matched yet. Returns whether `alongside` was
+    /// handed to a match on another thread.
+    @discardableResult
+    private mutating func matchReady(upTo ready: Int, alongside: (@Sendable () -> Void)? = nil) -> Bool {
+        guard ready > reported else { return false }
         defer {
             reported = ready
             let keepFrom = max(base, reported - window)
             pending.removeFirst(keepFrom - base)
             base = keepFrom
         }
-        guard budgetExhausted == nil else { return }
+        guard budgetExhausted == nil else { return false }
         let sliceStart = max(base, reported - window)
         let job = Job(
             slice: Array(pending[(sliceStart - base)...]), sliceStart: sliceStart,
@@ -95,11 +101,15 @@ struct ChunkMatching {
             return (report, ContinuousClock.now - now)
         }
         if let backgroundScratch {
-            inFlight = BackgroundMatch(job: job, scratch: backgroundScratch, run: run)
-        } else {
-            let (report, took) = run(scratch)
-            absorb(report, took: took, job: job)
+            inFlight = BackgroundMatch(job: job, scratch: backgroundScratch) { scratch in
+                alongside?()
+                return run(scratch)
+            }
+            return true
         }
+        let (report, took) = run(scratch)
+        absorb(report, took: took, job: job)
+        return false
     }
 
     /// Waits for the match in flight, if any, and takes its result.

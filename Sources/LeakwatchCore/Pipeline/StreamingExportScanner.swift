@@ -47,7 +47,7 @@ public struct StreamingExportScanner: Sendable {
     ) throws(LeakwatchError) -> ScanResult {
         // Set up once the file is known to stream (not for a zip or JSON export read whole).
         var matching: ChunkMatching?
-        var transcript = watch.map { TranscriptBuilder(watch: $0) }
+        let transcript = TranscriptBox(watch.map { TranscriptBuilder(watch: $0) })
         var pieces = MessagePieces(maxBytes: scanner.maxLineBytes)
         let parser = StreamingExportParser(chunkBytes: chunkBytes, maxLineBytes: scanner.maxLineBytes)
         let reading = try parser.parse(
@@ -59,8 +59,11 @@ public struct StreamingExportScanner: Sendable {
             },
             messages: { messages in
                 let cutMessages = pieces.cut(messages)
-                transcript?.add(cutMessages, startingAt: matching?.messageCount ?? 0)
-                matching?.add(cutMessages)
+                let first = matching?.messageCount ?? 0
+                // The transcript learns the messages on the thread that matches them.
+                matching?.add(cutMessages) {
+                    transcript.builder?.add(cutMessages, startingAt: first)
+                }
             })
         let streamed: StreamingExportParser.StreamedExport
         switch reading {
@@ -73,6 +76,7 @@ public struct StreamingExportScanner: Sendable {
             throw LeakwatchError(code: .unparseable, message: "the streamed parse never began", path: path)
         }
         matching.finish()
+        var builder = transcript.builder
 
         let file = ScannedFile(path: path, sha256: streamed.sha256 ?? "")
         var export = streamed.export
@@ -85,9 +89,19 @@ public struct StreamingExportScanner: Sendable {
         scanner.record(
             export: export, messageCount: matching.messageCount, exportIndex: 0, hits: matching.hits,
             message: { hitMessages[$0] ?? Message(sent: "", sender: nil, text: "", kind: .text) },
-            follower: { hitMessages[$0] ?? followerMessages[$0] }, transcript: &transcript,
+            follower: { hitMessages[$0] ?? followerMessages[$0] }, transcript: &builder,
             ruleErrors: matching.ruleErrors, budgetExhausted: matching.budgetExhausted, file: file,
             detectedAt: detectedAt, into: &result)
         return result
     }
+}
+
+/// The transcript of a streamed export while its chunks are matched.
+///
+/// `@unchecked Sendable`: `builder` is changed only by the work handed to `ChunkMatching.add`
+/// with each chunk, which runs one piece at a time, in order (each joined before the next is
+/// started), and read only after `ChunkMatching.finish()` has joined the last.
+private final class TranscriptBox: @unchecked Sendable {
+    var builder: TranscriptBuilder?
+    init(_ builder: TranscriptBuilder?) { self.builder = builder }
 }
