@@ -57,11 +57,7 @@ struct DaemonCommand: AsyncParsableCommand {
         help: "Larger zip or JSON exports (read whole, unlike text) are quarantined unread (e.g. 512MiB).")
     var maxArchiveSize: String?
 
-    @Option(name: .customLong("stream-threshold"), help: "Text exports larger than this are streamed in chunks.")
-    var streamThreshold: String?
-
-    @Option(name: .customLong("chunk-size"), help: "Chunk size for streamed exports (default 2MiB).")
-    var chunkSize: String?
+    @OptionGroup var streaming: StreamingOptions
 
     @Option(
         name: .customLong("max-line-length"),
@@ -88,7 +84,7 @@ struct DaemonCommand: AsyncParsableCommand {
     func validate() throws {
         for (flag, value) in [
             ("--max-file-size", maxFileSize), ("--max-archive-size", maxArchiveSize),
-            ("--spool-max-bytes", spoolMaxBytes), ("--stream-threshold", streamThreshold), ("--chunk-size", chunkSize),
+            ("--spool-max-bytes", spoolMaxBytes),
             ("--max-line-length", maxLineLength),
         ] {
             if let value, DaemonConfiguration.parseSize(value) == nil {
@@ -123,8 +119,8 @@ struct DaemonCommand: AsyncParsableCommand {
         if let size = maxFileSize.flatMap(DaemonConfiguration.parseSize) { configuration.maxFileBytes = size }
         if let size = maxArchiveSize.flatMap(DaemonConfiguration.parseSize) { configuration.maxArchiveBytes = size }
         if let timeBudget { configuration.timeBudgetSeconds = timeBudget }
-        if let size = streamThreshold.flatMap(DaemonConfiguration.parseSize) { configuration.streamThreshold = size }
-        if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { configuration.chunkBytes = max(1024, size) }
+        if let size = streaming.streamThresholdBytes { configuration.streamThreshold = size }
+        if let size = streaming.chunkBytes { configuration.chunkBytes = max(1024, size) }
         if let size = maxLineLength.flatMap(DaemonConfiguration.parseSize) {
             configuration.maxLineBytes = max(1024, size)
         }

@@ -26,30 +26,14 @@ struct ParseCommand: ParsableCommand {
     @Option(help: "text for people, json for the parsed export(s).")
     var format: OutputFormat = .text
 
-    @Option(
-        name: .customLong("stream-threshold"),
-        help: "Text exports larger than this are read in chunks instead of whole (default 8MiB; 0: always).")
-    var streamThreshold: String?
-
-    @Option(
-        name: .customLong("chunk-size"),
-        help: "Bytes of text parsed at a time when streaming (default 2MiB).")
-    var chunkSize: String?
-
-    func validate() throws {
-        for (flag, value) in [("--stream-threshold", streamThreshold), ("--chunk-size", chunkSize)] {
-            if let value, DaemonConfiguration.parseSize(value) == nil {
-                throw ValidationError("\(flag): expected a size such as 8MiB, got '\(value)'")
-            }
-        }
-    }
+    @OptionGroup var streaming: StreamingOptions
 
     func run() throws {
         do {
             let descriptor = try FileReading.open(SystemPath(file))
             let size = try FileReading.regularFileSize(descriptor)
             let threshold =
-                streamThreshold.flatMap(DaemonConfiguration.parseSize) ?? FileScanSession.defaultStreamThreshold
+                streaming.streamThresholdBytes ?? FileScanSession.defaultStreamThreshold
             if size > threshold {
                 try runStreamed(descriptor)
             } else {
@@ -90,7 +74,7 @@ struct ParseCommand: ParsableCommand {
     /// streamed (zip, JSON, UTF-16) is read whole after all.
     private func runStreamed(_ descriptor: FileDescriptor) throws {
         let parser = StreamingExportParser(
-            chunkBytes: chunkSize.flatMap(DaemonConfiguration.parseSize)
+            chunkBytes: streaming.chunkBytes
                 ?? StreamingExportParser.defaultChunkBytes,
             maxLineBytes: ExportScanner.defaultMaxLineBytes)
         var source = FileDescriptorByteSource(descriptor)

@@ -49,15 +49,7 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .customLong("time-budget"), help: "Seconds all rules may spend on one file.")
     var timeBudget: Double = 60
 
-    @Option(
-        name: .customLong("stream-threshold"),
-        help: "Text exports larger than this are streamed in chunks instead of read whole (default 8MiB; 0: always).")
-    var streamThreshold: String?
-
-    @Option(
-        name: .customLong("chunk-size"),
-        help: "Bytes of text parsed and matched at a time when streaming (default 2MiB).")
-    var chunkSize: String?
+    @OptionGroup var streaming: StreamingOptions
 
     @Option(
         name: .customLong("max-line-length"),
@@ -87,7 +79,6 @@ struct ScanCommand: AsyncParsableCommand {
 
     func validate() throws {
         for (flag, value) in [
-            ("--stream-threshold", streamThreshold), ("--chunk-size", chunkSize),
             ("--max-archive-size", maxArchiveSize), ("--max-line-length", maxLineLength),
         ] {
             if let value, DaemonConfiguration.parseSize(value) == nil {
@@ -110,7 +101,7 @@ struct ScanCommand: AsyncParsableCommand {
             ruleSet: ruleSet, budget: ScanBudget(time: .milliseconds(Int64(timeBudget * 1000))),
             fingerprintKey: fingerprintKey, collectsCosts: stats, usesPrefilter: !noPrefilter)
         if let size = maxLineLength.flatMap(DaemonConfiguration.parseSize) { scanner.maxLineBytes = max(1024, size) }
-        if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { scanner.chunkBytes = max(1, size) }
+        if let size = streaming.chunkBytes { scanner.chunkBytes = max(1, size) }
         let mediaSettings = media.settings
         scanner.collectsMedia = mediaSettings.enabled
         var session = FileScanSession(scanner: scanner)
@@ -118,8 +109,8 @@ struct ScanCommand: AsyncParsableCommand {
             session.media = MediaScanning(settings: mediaSettings, knownMedia: try media.loadKnownMediaOrExit())
         }
         if let workers { session.workers = workers }
-        if let size = streamThreshold.flatMap(DaemonConfiguration.parseSize) { session.streamThreshold = size }
-        if let size = chunkSize.flatMap(DaemonConfiguration.parseSize) { session.chunkBytes = max(1, size) }
+        if let size = streaming.streamThresholdBytes { session.streamThreshold = size }
+        if let size = streaming.chunkBytes { session.chunkBytes = max(1, size) }
         if let size = maxArchiveSize.flatMap(DaemonConfiguration.parseSize) { session.maxArchiveBytes = size }
 
         let ledger: StateLedger
