@@ -110,8 +110,15 @@ def export_patterns(leakwatch: str, rules: list[str], engine: str, path: str) ->
     return len(process.stdout.splitlines()), summary
 
 
+def corpus_path(corpus_dir: str, name: str, recorded: str) -> str:
+    """Where a corpus is: the manifest records each path as the generator was given it (relative
+    to the directory it ran in), so it is found again by its place in the corpus directory."""
+    tail = os.path.basename(recorded.rstrip("/"))
+    return os.path.join(corpus_dir, name) if tail == name else os.path.join(corpus_dir, name, tail)
+
+
 def tools_for(corpus_name: str, corpus: dict, args, patterns: dict, work: str) -> list[Tool]:
-    path = corpus["path"]
+    path = corpus_path(args.corpus, corpus_name, corpus["path"])
     is_directory = os.path.isdir(path)
     rules = []
     for directory in args.rules:
