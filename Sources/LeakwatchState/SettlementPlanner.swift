@@ -79,6 +79,8 @@ struct SettlementPlanner {
         let presence = Presence(evidence: try presenceEvidence(chatID: chat.id))
         let names = try participantNames(chatID: chat.id, exportID: exportID)
         batch.alerts.reserveCapacity(batch.alerts.count + alerts.count)
+        var lastPresent: [Int]?
+        var lastExposure: [String] = []
         for alert in alerts {
             guard let alerted = transcript.alerted[alert.id] else { continue }
             guard let minute = alerted.facts.minute else {
@@ -96,7 +98,14 @@ struct SettlementPlanner {
             }
             var final = alert
             final.message.key = key
-            final.exposure = presence.present(at: chatMinute).map { names[$0] ?? "?" }.sorted()
+            // Who was there changes only with joins and leaves: alerts share one list while it
+            // stays the same (one copy in memory, not one per alert).
+            let present = presence.present(at: chatMinute)
+            if present != lastPresent {
+                lastPresent = present
+                lastExposure = present.map { names[$0] ?? "?" }.sorted()
+            }
+            final.exposure = lastExposure
             if var responses = final.responses, let indices = transcript.responses[alert.id] {
                 for (position, index) in indices.enumerated() where position < responses.count {
                     guard let facts = transcript.responders[index], let replyMinute = facts.minute else { continue }

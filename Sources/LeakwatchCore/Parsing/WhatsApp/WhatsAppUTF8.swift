@@ -58,31 +58,21 @@ enum WhatsAppUTF8 {
         byte == WhatsAppBytes.space || (byte >= 0x09 && byte <= 0x0D)
     }
 
-    /// `WhatsAppBodyClassifier.phraseKey` of an ASCII `line` (trimmed, final full stops dropped,
-    /// lowercased), computed over bytes; `nil` when `line` is not ASCII.
     /// The length and first byte of `asciiPhraseKey(line)`, without making it; `nil` when `line`
     /// is not ASCII.
     static func asciiPhraseKeyShape(_ line: Substring) -> (length: Int, first: UInt8?)? {
         let shape = line.utf8.withContiguousStorageIfAvailable { b -> (length: Int, first: UInt8?)? in
-            for byte in b where byte >= 0x80 { return nil }
-            var start = 0
-            var end = b.count
-            while start < end && isASCIIWhitespace(b[start]) { start += 1 }
-            while end > start && isASCIIWhitespace(b[end - 1]) { end -= 1 }
-            while end > start && b[end - 1] == UInt8(ascii: ".") { end -= 1 }
+            guard let (start, end) = asciiPhraseKeyBounds(b) else { return nil }
             return (end - start, start < end ? b[start] : nil)
         }
         return shape ?? nil
     }
 
+    /// `WhatsAppBodyClassifier.phraseKey` of an ASCII `line` (trimmed, final full stops dropped,
+    /// lowercased), computed over bytes; `nil` when `line` is not ASCII.
     static func asciiPhraseKey(_ line: Substring) -> String? {
         let key = line.utf8.withContiguousStorageIfAvailable { b -> String? in
-            for byte in b where byte >= 0x80 { return nil }
-            var start = 0
-            var end = b.count
-            while start < end && isASCIIWhitespace(b[start]) { start += 1 }
-            while end > start && isASCIIWhitespace(b[end - 1]) { end -= 1 }
-            while end > start && b[end - 1] == UInt8(ascii: ".") { end -= 1 }
+            guard let (start, end) = asciiPhraseKeyBounds(b) else { return nil }
             return String(unsafeUninitializedCapacity: end - start) { out in
                 for k in start..<end {
                     let byte = b[k]
@@ -92,6 +82,18 @@ enum WhatsAppUTF8 {
             }
         }
         return key ?? nil
+    }
+
+    /// Where the phrase key of the ASCII bytes `b` lies: trimmed, final full stops dropped;
+    /// `nil` when `b` is not ASCII.
+    private static func asciiPhraseKeyBounds(_ b: UnsafeBufferPointer<UInt8>) -> (start: Int, end: Int)? {
+        for byte in b where byte >= 0x80 { return nil }
+        var start = 0
+        var end = b.count
+        while start < end && isASCIIWhitespace(b[start]) { start += 1 }
+        while end > start && isASCIIWhitespace(b[end - 1]) { end -= 1 }
+        while end > start && b[end - 1] == UInt8(ascii: ".") { end -= 1 }
+        return (start, end)
     }
 
     /// `WhatsAppBodyClassifier.trimmed` of the ASCII bytes `b[start..<end]` as a range.
