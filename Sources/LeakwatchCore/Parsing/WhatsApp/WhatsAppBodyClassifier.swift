@@ -39,12 +39,12 @@ enum WhatsAppBodyClassifier {
         // Long first lines are ordinary messages: skip the phrase lookups.
         guard firstLine.utf8.count <= 400 else { return WhatsAppClassifiedBody(kind: .text, text: text) }
 
-        // Most first lines are of no phrase's length: no key to make or look up then. The key
-        // is still made where it is read other than by exact lookup: a `<...>` placeholder, the
-        // encryption notice (`messages ...`), a line marked as the app's.
+        // Most first lines are no phrase: told by a digest of their key, without making it or
+        // looking it up. The key is still made where it is read other than by exact lookup: a
+        // `<...>` placeholder, the encryption notice (`messages ...`), a line marked as the app's.
         let key: String
-        if !leadingMark, let shape = WhatsAppUTF8.asciiPhraseKeyShape(firstLine),
-            !WhatsAppPhrases.mayBeBodyKey(length: shape.length),
+        if !leadingMark, let shape = WhatsAppUTF8.asciiPhraseKeyDigest(firstLine),
+            !WhatsAppPhrases.bodyKeyDigests.contains(shape.digest),
             shape.first != UInt8(ascii: "<"), shape.first != UInt8(ascii: "m"), shape.first != UInt8(ascii: "M")
         {
             key = ""
@@ -101,7 +101,13 @@ enum WhatsAppBodyClassifier {
 
     /// `POLL:` then `OPTION: ...` lines.
     private static func poll(_ firstLine: Substring, rest: String, text: String) -> WhatsAppClassifiedBody? {
-        guard WhatsAppPhrases.pollHeaders.contains(where: { firstLine.hasPrefix($0) }) else { return nil }
+        // Bytes first: no header has another canonically equivalent spelling, so a line that does
+        // not start with its bytes does not start with it.
+        guard
+            WhatsAppPhrases.pollHeaders.contains(where: {
+                firstLine.utf8.starts(with: $0.utf8) && firstLine.hasPrefix($0)
+            })
+        else { return nil }
         let hasOption = rest.split(separator: "\n").contains { line in
             WhatsAppPhrases.pollOptions.contains { trimmed(line).hasPrefix($0) }
         }

@@ -79,20 +79,14 @@ enum WhatsAppPhrases {
 
     private static func set(_ phrases: [String]) -> Set<String> { Set(phrases.map { $0.lowercased() }) }
 
-    /// Whether some phrase key of the tables bodies are looked up in by key has this many UTF-8
-    /// bytes (by length; past the end: none): a first line of another length is none of them.
-    static let bodyKeyLengths: [Bool] = {
-        let lengths = [deleted, omittedMedia, omittedContact, androidOmitted, liveLocation].flatMap { $0 }
-            .map(\.utf8.count)
-        var table = [Bool](repeating: false, count: (lengths.max() ?? 0) + 1)
-        for length in lengths { table[length] = true }
-        return table
-    }()
-
-    /// Whether a phrase key of `length` bytes may be in the body tables (`bodyKeyLengths`).
-    static func mayBeBodyKey(length: Int) -> Bool {
-        length < bodyKeyLengths.count && bodyKeyLengths[length]
-    }
+    /// FNV-1a digests of the phrase keys of the tables bodies are looked up in by key: a first
+    /// line whose key has another digest is none of them (no key to make, no lookups).
+    static let bodyKeyDigests: Set<UInt64> = Set(
+        [deleted, omittedMedia, omittedContact, androidOmitted, liveLocation].flatMap { $0 }.map { phrase in
+            var digest = FNV1a()
+            digest.add(phrase.utf8)
+            return digest.value
+        })
 
     /// Deleted-message texts, lowercased, without the final full stop.
     static let deleted = set([

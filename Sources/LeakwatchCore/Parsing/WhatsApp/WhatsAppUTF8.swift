@@ -58,14 +58,19 @@ enum WhatsAppUTF8 {
         byte == WhatsAppBytes.space || (byte >= 0x09 && byte <= 0x0D)
     }
 
-    /// The length and first byte of `asciiPhraseKey(line)`, without making it; `nil` when `line`
-    /// is not ASCII.
-    static func asciiPhraseKeyShape(_ line: Substring) -> (length: Int, first: UInt8?)? {
-        let shape = line.utf8.withContiguousStorageIfAvailable { b -> (length: Int, first: UInt8?)? in
+    /// The FNV-1a digest and first byte of `asciiPhraseKey(line)`, without making it; `nil` when
+    /// `line` is not ASCII.
+    static func asciiPhraseKeyDigest(_ line: Substring) -> (digest: UInt64, first: UInt8?)? {
+        let digest = line.utf8.withContiguousStorageIfAvailable { b -> (digest: UInt64, first: UInt8?)? in
             guard let (start, end) = asciiPhraseKeyBounds(b) else { return nil }
-            return (end - start, start < end ? b[start] : nil)
+            var digest = FNV1a()
+            for k in start..<end {
+                let byte = b[k]
+                digest.add(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+            }
+            return (digest.value, start < end ? b[start] : nil)
         }
-        return shape ?? nil
+        return digest ?? nil
     }
 
     /// `WhatsAppBodyClassifier.phraseKey` of an ASCII `line` (trimmed, final full stops dropped,
