@@ -221,7 +221,8 @@ struct JSONLineWriterTests {
         "model probabilities",
         arguments: [
             0, 1, 0.5, 0.873, 0.1, 0.999, 0.001, 1e-4, 1e-5, 0.1 + 0.2, 1.0 / 3, -0.0, -1.5, 2.5e-7, 123_456.789, 1e15,
-            1e16, 1e300, 5e-324, Double.leastNormalMagnitude, Double.greatestFiniteMagnitude, Double.ulpOfOne,
+            1e16, 1e300, Double.leastNonzeroMagnitude, Double.leastNormalMagnitude, Double.greatestFiniteMagnitude,
+            Double.ulpOfOne,
         ])
     func probabilities(_ probability: Double) {
         var alert = Self.fullAlert()
