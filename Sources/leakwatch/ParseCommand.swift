@@ -79,7 +79,7 @@ struct ParseCommand: ParsableCommand {
             maxLineBytes: ExportScanner.defaultMaxLineBytes)
         var source = FileDescriptorByteSource(descriptor)
         func parse(
-            begin: (ParsedExport) throws(LeakwatchError) -> Void = { _ in },
+            begin: (StreamingExportParser.StreamedExport) throws(LeakwatchError) -> Void = { _ in },
             messages: ([Message]) throws(LeakwatchError) -> Void
         ) throws -> StreamingExportParser.StreamedExport? {
             try source.rewind()
@@ -98,7 +98,7 @@ struct ParseCommand: ParsableCommand {
             var writer = ExportJSONWriter(write: Terminal.writeRaw)
             guard
                 let streamed = try parse(
-                    begin: { (head) throws(LeakwatchError) in try writer.begin(head) },
+                    begin: { (head) throws(LeakwatchError) in try writer.begin(head.export) },
                     messages: { (messages) throws(LeakwatchError) in try writer.add(messages) })
             else { return }
             try writer.finish(streamed.export)

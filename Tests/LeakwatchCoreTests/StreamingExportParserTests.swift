@@ -22,7 +22,7 @@ import Testing
             &source, fileName: name, path: name,
             begin: { head in
                 #expect(streamed.head == nil, "begin is called once")
-                streamed.head = head
+                streamed.head = head.export
             },
             messages: { messages in
                 #expect(streamed.head != nil, "begin comes before the messages")

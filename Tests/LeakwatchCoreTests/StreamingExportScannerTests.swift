@@ -9,12 +9,13 @@ import Testing
         .deletingLastPathComponent()
     static let key: [UInt8] = Array(repeating: 3, count: 32)
 
-    /// The shipped rules plus a text rule with a context window, so windows cross chunk bounds.
+    /// The shipped rules and reply phrases, plus a text rule with a context window, so windows
+    /// and replies cross chunk bounds.
     static func rules() throws -> RuleSet {
         let directory = repository.appendingPathComponent("rules")
         var sources: [RuleFileSource] = []
         for name in try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        where name.hasSuffix(".yml") || name.hasSuffix(".model") {
+        where name.hasSuffix(".yml") || name.hasSuffix(".model") || name.hasSuffix(".phrases") {
             let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
             sources.append(RuleFileSource(path: name, text: text))
         }
@@ -69,16 +70,21 @@ import Testing
         let (name, bytes) = Self.inputs[input]
         let scanner = ExportScanner(ruleSet: try Self.rules(), fingerprintKey: Self.key)
         let scratch = try MatchScratch()
-        let whole = scanner.scan(bytes, path: name, fileName: name, scratch: scratch, detectedAt: "t")
+        // With a watch, so the transcripts (alerted messages, replies) are compared too.
+        let watch = ContentWatch(hashes: [
+            MessageContent(of: Message(sent: "", sender: nil, text: "ok", kind: .text)).hash
+        ])
+        let whole = scanner.scan(bytes, path: name, fileName: name, scratch: scratch, detectedAt: "t", watch: watch)
         var source = MemoryByteSource(bytes)
         let streamed = StreamingExportScanner(scanner: scanner, chunkBytes: chunkBytes).scan(
-            &source, path: name, fileName: name, scratch: scratch, detectedAt: "t")
+            &source, path: name, fileName: name, scratch: scratch, detectedAt: "t", watch: watch)
         #expect(streamed.failure == nil)
         #expect(streamed.file == whole.file)
         #expect(streamed.exports == whole.exports)
         #expect(streamed.alerts == whole.alerts)
         #expect(streamed.records == whole.records)
         #expect(streamed.incomplete == whole.incomplete)
+        #expect(streamed.transcripts == whole.transcripts)
     }
 
     /// Matching each chunk on another thread while the next is parsed changes nothing.
@@ -87,17 +93,20 @@ import Testing
         let (name, bytes) = Self.inputs[input]
         var scanner = ExportScanner(ruleSet: try Self.rules(), fingerprintKey: Self.key)
         let scratch = try MatchScratch()
-        let whole = scanner.scan(bytes, path: name, fileName: name, scratch: scratch, detectedAt: "t")
+        let watch = ContentWatch()
+        let whole = scanner.scan(bytes, path: name, fileName: name, scratch: scratch, detectedAt: "t", watch: watch)
         scanner.overlapsMatching = true
         scanner.chunkBytes = chunkBytes
         var source = MemoryByteSource(bytes)
         let streamed = StreamingExportScanner(scanner: scanner, chunkBytes: chunkBytes).scan(
-            &source, path: name, fileName: name, scratch: scratch, detectedAt: "t")
-        let wholeInChunks = scanner.scan(bytes, path: name, fileName: name, scratch: scratch, detectedAt: "t")
+            &source, path: name, fileName: name, scratch: scratch, detectedAt: "t", watch: watch)
+        let wholeInChunks = scanner.scan(
+            bytes, path: name, fileName: name, scratch: scratch, detectedAt: "t", watch: watch)
         for overlapped in [streamed, wholeInChunks] {
             #expect(overlapped.failure == nil)
             #expect(overlapped.exports == whole.exports)
             #expect(overlapped.alerts == whole.alerts)
+            #expect(overlapped.transcripts == whole.transcripts)
             #expect(overlapped.records == whole.records)
             #expect(overlapped.incomplete == whole.incomplete)
         }
@@ -113,6 +122,7 @@ import Testing
         let multiline = scan("android-multiline")
         #expect(multiline.alerts.contains { $0.rule.id == "test.context-code" })
         #expect(multiline.alerts.contains { $0.rule.id.hasPrefix("crime-scene") })
+        #expect(scan("whatsapp-ios-briefing.txt").alerts.contains { $0.responses?.isEmpty == false })
         #expect(scan("android-invalid-utf8").records.contains { $0.code == "invalid-utf8" })
         #expect(scan("ios-unplaced-no-final-break").records.contains { $0.code == "unplaced-lines" })
     }

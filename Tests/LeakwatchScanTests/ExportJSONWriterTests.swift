@@ -22,7 +22,7 @@ import Testing
         var source = MemoryByteSource(bytes)
         let reading = try StreamingExportParser(chunkBytes: chunkBytes).parse(
             &source, fileName: name, path: name,
-            begin: { (head) throws(LeakwatchError) in try writer.begin(head) },
+            begin: { (head) throws(LeakwatchError) in try writer.begin(head.export) },
             messages: { (messages) throws(LeakwatchError) in try writer.add(messages) })
         guard case .streamed(let rest) = reading else { return nil }
         try writer.finish(rest.export)

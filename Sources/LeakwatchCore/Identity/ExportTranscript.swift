@@ -4,7 +4,7 @@
 ///
 /// Built message by message by `TranscriptBuilder` while the export is scanned (also when it is
 /// streamed), so no second pass and no copy of the messages is needed.
-public struct ExportTranscript: Sendable {
+public struct ExportTranscript: Sendable, Hashable {
     /// Messages in the export.
     public var messageCount = 0
     /// Earliest and latest minute on the export's clock (not the first and last line's: clocks

@@ -40,6 +40,8 @@ struct ChunkMatching {
     private var pending: [Message] = []
     private var base = 0
     private var reported = 0
+    /// Messages before this one have had their match's result taken in (`absorb`).
+    private var absorbed = 0
     /// Time spent matching so far: the budget counts matching only, as for a whole file.
     private var spent: Duration = .zero
     /// The match running on another thread (only when `overlapped`).
@@ -68,6 +70,43 @@ struct ChunkMatching {
         join()
         matchReady(upTo: messageCount)
         join()
+        finished = true
+    }
+
+    /// Whether `finish()` was called.
+    private var finished = false
+
+    /// Calls `body` with the hits whose alerts can be built now, in message order, then forgets
+    /// them and the messages only they needed (a streamed export's alerts are built chunk by
+    /// chunk, so nothing grows with the export). A hit is ready once the messages that may reply
+    /// to it have been matched (all hits are, after `finish()`); hits on one message are handed
+    /// out together (a redacting hit masks the others' excerpts). `message` looks up hit
+    /// messages, `follower` the messages after them, by index in the export.
+    ///
+    /// Call it when no match is in flight: after `join()` or `finish()`.
+    mutating func takeReadyHits(
+        _ body: ([RuleHit], _ message: (Int) -> Message?, _ follower: (Int) -> Message?) -> Void
+    ) {
+        let ruleSet = matcher.ruleSet
+        let lookahead = ruleSet.responsePhrases.map(ResponseCollector.lookahead) ?? 0
+        // The first message with a hit that still waits for its replies.
+        var waitingMessage = Int.max
+        if !finished {
+            for hit in hits
+            where hit.messageIndex + lookahead >= absorbed && ruleSet.collectsResponses(ruleSet.rules[hit.ruleIndex]) {
+                waitingMessage = hit.messageIndex
+                break
+            }
+        }
+        let readyCount = hits.firstIndex { $0.messageIndex >= waitingMessage } ?? hits.count
+        guard readyCount > 0 else { return }
+        let hitMessages = hitMessages
+        let followerMessages = followerMessages
+        body(Array(hits[..<readyCount]), { hitMessages[$0] }, { hitMessages[$0] ?? followerMessages[$0] })
+        hits.removeFirst(readyCount)
+        let keepFrom = hits.first?.messageIndex ?? absorbed
+        self.hitMessages.removeAll(before: keepFrom)
+        self.followerMessages.removeAll(before: keepFrom)
     }
 
     /// One match: the messages from `sliceStart` on, reporting hits on `own` (slice offsets).
@@ -113,7 +152,7 @@ struct ChunkMatching {
     }
 
     /// Waits for the match in flight, if any, and takes its result.
-    private mutating func join() {
+    mutating func join() {
         guard let match = inFlight else { return }
         inFlight = nil
         let (report, took) = match.wait()
@@ -127,6 +166,7 @@ struct ChunkMatching {
         let own = job.own
         let ready = sliceStart + own.upperBound
         let firstOwn = sliceStart + own.lowerBound
+        absorbed = ready
         for (rule, cost) in report.ruleCosts { ruleCosts[rule, default: RuleCost()] += cost }
         let ruleSet = matcher.ruleSet
         for var hit in report.hits where own.contains(hit.messageIndex) {

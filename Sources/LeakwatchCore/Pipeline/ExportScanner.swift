@@ -69,9 +69,12 @@ public struct ExportScanner: Sendable {
             if textBytes <= chunkBytes {
                 let report = matcher.match(messages, scratch: scratch)
                 for (rule, cost) in report.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
+                let alerts = alerts(
+                    for: report.hits, message: { messages[$0] }, follower: follower, in: export, exportIndex: index,
+                    file: file, detectedAt: detectedAt, transcript: &transcript)
                 record(
-                    export: export, messageCount: messages.count, exportIndex: index, hits: report.hits,
-                    message: { messages[$0] }, follower: follower, transcript: &transcript,
+                    export: export, messageCount: messages.count, exportIndex: index, alerts: alerts,
+                    transcript: transcript,
                     ruleErrors: report.ruleErrors.map { error in
                         let message = messages[error.messageIndex]
                         return LocatedRuleError(error: error, line: message.line, messageID: message.id)
@@ -96,10 +99,12 @@ public struct ExportScanner: Sendable {
             if groupStart < messages.count { matching.add(Array(messages[groupStart...])) }
             matching.finish()
             for (rule, cost) in matching.ruleCosts { result.ruleCosts[rule, default: RuleCost()] += cost }
+            let alerts = alerts(
+                for: matching.hits, message: { messages[$0] }, follower: follower, in: export, exportIndex: index,
+                file: file, detectedAt: detectedAt, transcript: &transcript)
             record(
-                export: export, messageCount: messages.count, exportIndex: index, hits: matching.hits,
-                message: { messages[$0] }, follower: follower, transcript: &transcript,
-                ruleErrors: matching.ruleErrors, budgetExhausted: matching.budgetExhausted,
+                export: export, messageCount: messages.count, exportIndex: index, alerts: alerts,
+                transcript: transcript, ruleErrors: matching.ruleErrors, budgetExhausted: matching.budgetExhausted,
                 file: file, detectedAt: detectedAt, into: &result)
         }
         if collectsMedia {
@@ -115,25 +120,33 @@ public struct ExportScanner: Sendable {
         var messageID: String?
     }
 
-    /// Adds what matching one export gave to `result`: its summary, alerts and records.
-    /// `message` looks up the export's messages by index (those with hits at least); `follower`
-    /// the messages after them, for responses (nil when not kept). `transcript`, when one is being
-    /// built, learns the alerts' messages and is added to the result.
+    /// The alerts for `hits` (on one export, in message order), with the replies to each for the
+    /// rules that collect them. `message` looks up the export's messages by index (those with hits
+    /// at least); `follower` the messages after them, for replies (nil when not kept).
+    /// `transcript`, when one is being built, learns the alerts' messages and their replies.
+    func alerts(
+        for hits: [RuleHit], message: (Int) -> Message, follower: (Int) -> Message?, in export: ParsedExport,
+        exportIndex: Int, file: ScannedFile, detectedAt: String, transcript: inout TranscriptBuilder?
+    ) -> [Alert] {
+        var alerts = alertBuilder.alerts(
+            for: hits, message: message, in: export, exportIndex: exportIndex, file: file, ruleSet: ruleSet,
+            detectedAt: detectedAt)
+        AlertAnnotation.annotate(
+            &alerts, hits: hits, ruleSet: ruleSet, message: message, follower: follower, transcript: &transcript)
+        return alerts
+    }
+
+    /// Adds what matching one export gave to `result`: its summary, `alerts` (built by
+    /// `alerts(for:...)`), its transcript when one was built, and its records.
     func record(
-        export: ParsedExport, messageCount: Int, exportIndex index: Int, hits: [RuleHit],
-        message: (Int) -> Message, follower: (Int) -> Message?, transcript: inout TranscriptBuilder?,
-        ruleErrors: [LocatedRuleError], budgetExhausted: BudgetExhaustion?,
+        export: ParsedExport, messageCount: Int, exportIndex index: Int, alerts: [Alert],
+        transcript: TranscriptBuilder?, ruleErrors: [LocatedRuleError], budgetExhausted: BudgetExhaustion?,
         file: ScannedFile, detectedAt: String, into result: inout ScanResult
     ) {
         result.exports.append(
             ScanResult.ExportSummary(
                 format: export.format.rawValue, entry: export.entry, chat: export.chat, messages: messageCount,
                 participants: export.participants.count, dateOrder: export.dateOrder))
-        var alerts = alertBuilder.alerts(
-            for: hits, message: message, in: export, exportIndex: index, file: file, ruleSet: ruleSet,
-            detectedAt: detectedAt)
-        AlertAnnotation.annotate(
-            &alerts, hits: hits, ruleSet: ruleSet, message: message, follower: follower, transcript: &transcript)
         // The one export of most files: its alerts become the result's without a copy.
         if result.alerts.isEmpty { result.alerts = alerts } else { result.alerts += alerts }
         if let transcript { result.transcripts.append(transcript.transcript) }

@@ -12,6 +12,14 @@ struct IndexedMessages: Sendable {
         messages.append(message)
     }
 
+    /// Forgets the messages kept at indices below `index`.
+    mutating func removeAll(before index: Int) {
+        let count = indices.firstIndex { $0 >= index } ?? indices.count
+        guard count > 0 else { return }
+        indices.removeFirst(count)
+        messages.removeFirst(count)
+    }
+
     /// The indices kept, ascending.
     var keptIndices: [Int] { indices }
 

@@ -71,13 +71,13 @@ public struct StreamingExportParser: Sendable {
     ///     export, an image or PDF); a larger one fails with `too-large`.
     ///   - hashing: whether the survey computes the file's SHA-256.
     ///   - begin: called once, before the first message, with what is known of the export after the
-    ///     survey: its format, chat and date order (no messages, participants or notes yet).
+    ///     survey: its format, chat, date order and SHA-256 (no messages, participants or notes yet).
     ///   - messages: called with the messages of each chunk, in order.
     /// - Throws: `binary` for a file that is not text, `too-large`, `unreadable` for a failed read,
     ///   or what `begin` or `messages` throw (the parse stops there).
     public func parse<Source: ExportByteSource>(
         _ source: inout Source, fileName: String, path: String, wholeFileLimit: Int = .max, hashing: Bool = false,
-        begin: (ParsedExport) throws(LeakwatchError) -> Void = { _ in },
+        begin: (StreamedExport) throws(LeakwatchError) -> Void = { _ in },
         messages handOut: ([Message]) throws(LeakwatchError) -> Void
     ) throws(LeakwatchError) -> Reading {
         let sniff = try self.sniff(&source)
@@ -102,7 +102,10 @@ public struct StreamingExportParser: Sendable {
 
         var state = layout.map(WhatsAppParseState.init)
         if let survey { state?.decision = survey.decision }
-        try begin(state?.export(messages: [], fileName: fileName) ?? ParsedExport(format: .plain, messages: []))
+        try begin(
+            StreamedExport(
+                export: state?.export(messages: [], fileName: fileName) ?? ParsedExport(format: .plain, messages: []),
+                messageCount: 0, sha256: sha256))
 
         // Parse, chunk by chunk.
         var reader = DecodedLineReader(readBytes: chunkBytes, hashing: false, maxLineBytes: maxLineBytes)

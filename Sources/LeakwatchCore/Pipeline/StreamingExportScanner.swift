@@ -47,18 +47,37 @@ public struct StreamingExportScanner: Sendable {
     ) throws(LeakwatchError) -> ScanResult {
         // Set up once the file is known to stream (not for a zip or JSON export read whole).
         var matching: ChunkMatching?
+        var head: StreamingExportParser.StreamedExport?
+        var alerts: [Alert] = []
         let transcript = TranscriptBox(watch.map { TranscriptBuilder(watch: $0) })
         var pieces = MessagePieces(maxBytes: scanner.maxLineBytes)
+        // Alerts are built as their hits become ready, chunk by chunk, so the messages they are on
+        // are not kept to the end. Only `source.participants` is not known until then.
+        func buildReadyAlerts() {
+            guard let head else { return }
+            let file = ScannedFile(path: path, sha256: head.sha256 ?? "")
+            matching?.takeReadyHits { hits, message, follower in
+                alerts += scanner.alerts(
+                    for: hits, message: { message($0) ?? Message(sent: "", sender: nil, text: "", kind: .text) },
+                    follower: follower, in: head.export, exportIndex: 0, file: file, detectedAt: detectedAt,
+                    transcript: &transcript.builder)
+            }
+        }
         let parser = StreamingExportParser(chunkBytes: chunkBytes, maxLineBytes: scanner.maxLineBytes)
         let reading = try parser.parse(
             &source, fileName: fileName, path: path, wholeFileLimit: wholeFileLimit, hashing: true,
-            begin: { _ in
+            begin: { begun in
+                head = begun
                 matching = ChunkMatching(
                     matcher: scanner.matcher, scratch: scratch, window: scanner.ruleSet.contextWindow,
                     overlapped: scanner.overlapsMatching)
             },
             messages: { messages in
                 let cutMessages = pieces.cut(messages)
+                // The previous chunk's match is joined first: its ready hits become alerts before
+                // the transcript is handed to the next match's thread.
+                matching?.join()
+                buildReadyAlerts()
                 let first = matching?.messageCount ?? 0
                 // The transcript learns the messages on the thread that matches them.
                 matching?.add(cutMessages) {
@@ -72,26 +91,27 @@ public struct StreamingExportScanner: Sendable {
                 bytes, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt, watch: watch)
         case .streamed(let parsed): streamed = parsed
         }
-        guard var matching = matching.take() else {
+        guard matching != nil else {
             throw LeakwatchError(code: .unparseable, message: "the streamed parse never began", path: path)
         }
-        matching.finish()
-        var builder = transcript.builder
+        matching?.finish()
+        buildReadyAlerts()
+        guard let matched = matching.take() else {
+            throw LeakwatchError(code: .unparseable, message: "the streamed parse never began", path: path)
+        }
 
         let file = ScannedFile(path: path, sha256: streamed.sha256 ?? "")
         var export = streamed.export
         if let note = pieces.note { export.notes.append(note) }
+        // Who took part is known only now.
+        for index in alerts.indices { alerts[index].source.participants = export.participants }
         var result = ScanResult(file: file)
         result.watch = watch
-        result.ruleCosts = matching.ruleCosts
-        let hitMessages = matching.hitMessages
-        let followerMessages = matching.followerMessages
+        result.ruleCosts = matched.ruleCosts
         scanner.record(
-            export: export, messageCount: matching.messageCount, exportIndex: 0, hits: matching.hits,
-            message: { hitMessages[$0] ?? Message(sent: "", sender: nil, text: "", kind: .text) },
-            follower: { hitMessages[$0] ?? followerMessages[$0] }, transcript: &builder,
-            ruleErrors: matching.ruleErrors, budgetExhausted: matching.budgetExhausted, file: file,
-            detectedAt: detectedAt, into: &result)
+            export: export, messageCount: matched.messageCount, exportIndex: 0, alerts: alerts,
+            transcript: transcript.builder, ruleErrors: matched.ruleErrors, budgetExhausted: matched.budgetExhausted,
+            file: file, detectedAt: detectedAt, into: &result)
         return result
     }
 }
