@@ -16,6 +16,11 @@ public struct LeakwatchError: Error, Sendable, CustomStringConvertible {
         public static let io = Code(rawValue: "io")
         public static let noSpace = Code(rawValue: "no-space")
         public static let budgetExhausted = Code(rawValue: "budget-exhausted")
+        /// A spilled record (`BinaryRecordReader`) that is cut short or not what was written.
+        public static let spillCorrupt = Code(rawValue: "spill-corrupt")
+        /// A spill file (where a streamed export's alerts wait on disk) could not be made, written
+        /// or read: a fault of the machine (a full or failing disk), not of the export.
+        public static let spillFailed = Code(rawValue: "spill-failed")
     }
 
     public var code: Code

@@ -65,17 +65,25 @@ public final class DaemonMetrics: Sendable {
 
     // MARK: - Recording
 
-    /// A file scanned and its alerts delivered (`newAlerts`: those that went to the spool for the
-    /// first time, text and media), which took `duration` from claim to filing.
-    func recordProcessed(_ result: ScanResult, bytes: Int, newAlerts: [Alert], duration: Duration) {
+    /// A file scanned and its alerts delivered (`newAlerts`, `mediaAlerts`: those that went to the
+    /// spool for the first time, text and media), which took `duration` from claim to filing.
+    func recordProcessed(
+        _ result: ScanResult, bytes: Int, newAlerts: AlertList, mediaAlerts: [Alert] = [], duration: Duration
+    ) {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        // Counted outside the lock: a streamed export's alerts are read back from disk.
+        var alertCounts: [AlertKey: Int] = [:]
+        func count(_ alert: Alert) {
+            alertCounts[AlertKey(category: alert.rule.category, rule: alert.rule.id), default: 0] += 1
+        }
+        // A spill that cannot be read back costs only these counts; the alerts are delivered.
+        try? newAlerts.forEach(count)
+        mediaAlerts.forEach(count)
         counters.withLock { counters in
             counters.filesProcessed += 1
             counters.bytes += bytes
             counters.messages += result.messageCount
-            for alert in newAlerts {
-                counters.alerts[AlertKey(category: alert.rule.category, rule: alert.rule.id), default: 0] += 1
-            }
+            for (key, alerts) in alertCounts { counters.alerts[key, default: 0] += alerts }
             for record in result.records where record.kind == .ruleError {
                 counters.ruleErrors[record.rule ?? "", default: 0] += 1
             }

@@ -54,7 +54,9 @@ extension ExportProcessor {
                 }
             }
         }
+        // A media batch is never spilled: collecting it reads nothing from disk.
         return .delivered(
-            newAlerts: fresh.alerts, incomplete: found.records.first { $0.kind == .scanIncomplete })
+            newAlerts: (try? fresh.alerts.collected()) ?? [],
+            incomplete: found.records.first { $0.kind == .scanIncomplete })
     }
 }

@@ -249,6 +249,8 @@ public struct ExportProcessor: Sendable {
         scanner.maxLineBytes = configuration.maxLineBytes
         scanner.chunkBytes = configuration.chunkBytes
         scanner.collectsMedia = configuration.media.enabled
+        // A streamed export's alerts wait on disk until they are delivered, not in memory.
+        scanner.makeSpill = AlertSpillFile.maker()
         let session = FileScanSession(
             scanner: scanner, workers: 1, maxFileBytes: configuration.maxFileBytes,
             streamThreshold: configuration.streamThreshold, maxArchiveBytes: configuration.maxArchiveBytes,
@@ -272,6 +274,10 @@ public struct ExportProcessor: Sendable {
                 attempts += 1
                 scanned = session.scan(
                     file, reportedPath: reportedPath, fileName: workName.escaped, scratch: scratch, watch: watch)
+                // A spill file that failed is the machine's fault (a full disk), not the export's.
+                if let failure = scanned.failure, failure.code == .spillFailed {
+                    return .retryLater(item: item, error: failure.description)
+                }
                 if let failure = scanned.failure {
                     return quarantine(
                         from: workPath, name: workName, code: failure.code.rawValue, detail: failure.message,
@@ -346,7 +352,8 @@ public struct ExportProcessor: Sendable {
                 from: workPath, name: workName, code: record?.code ?? "scan-incomplete",
                 detail: record?.detail ?? "scan incomplete", item: item)
             if case .quarantined = outcome {
-                recordFinished(result, bytes: info.size, newAlerts: fresh.alerts + mediaAlerts, started: started)
+                recordFinished(
+                    result, bytes: info.size, newAlerts: fresh.alerts, mediaAlerts: mediaAlerts, started: started)
                 try? Posix.unlink(marker, ignoringMissing: true)
                 try? Posix.unlink(mediaMarker(workName), ignoringMissing: true)
             }
@@ -370,29 +377,31 @@ public struct ExportProcessor: Sendable {
             return .retryLater(item: item, error: "cannot file it away: \(error)")
         }
         try? Posix.unlink(mediaMarker(workName), ignoringMissing: true)
-        recordFinished(result, bytes: info.size, newAlerts: fresh.alerts + mediaAlerts, started: started)
+        recordFinished(result, bytes: info.size, newAlerts: fresh.alerts, mediaAlerts: mediaAlerts, started: started)
         events.log(
             DaemonEvent(
                 .fileProcessed,
                 "processed \(workName.escaped): \(result.formatDescription), \(result.messageCount) messages, "
-                    + "\(result.alerts.count) alerts (\(fresh.alerts.count) new, \(sightings) sightings), "
+                    + "\(result.alertCount) alerts (\(fresh.alerts.count) new, \(sightings) sightings), "
                     + "\(milliseconds) ms",
                 fields: [
                     "FILE": workName.escaped, "FORMAT": result.formatDescription,
-                    "MESSAGES": String(result.messageCount), "ALERTS": String(result.alerts.count),
+                    "MESSAGES": String(result.messageCount), "ALERTS": String(result.alertCount),
                     "SIGHTINGS": String(sightings), "MILLISECONDS": String(milliseconds),
                     "SOURCE_SHA256": result.file.sha256,
                 ]))
-        return .processed(alerts: result.alerts.count)
+        return .processed(alerts: result.alertCount)
     }
 
-    /// Counts a file whose alerts went out (`newAlerts`: those new to the spool), for `STATUS=` and
-    /// the metrics.
+    /// Counts a file whose alerts went out (`newAlerts` and `mediaAlerts`: those new to the
+    /// spool), for `STATUS=` and the metrics.
     private func recordFinished(
-        _ result: ScanResult, bytes: Int, newAlerts: [Alert], started: ContinuousClock.Instant
+        _ result: ScanResult, bytes: Int, newAlerts: AlertList, mediaAlerts: [Alert], started: ContinuousClock.Instant
     ) {
-        status.recordFile(alerts: newAlerts.count)
-        metrics.recordProcessed(result, bytes: bytes, newAlerts: newAlerts, duration: ContinuousClock.now - started)
+        status.recordFile(alerts: newAlerts.count + mediaAlerts.count)
+        metrics.recordProcessed(
+            result, bytes: bytes, newAlerts: newAlerts, mediaAlerts: mediaAlerts,
+            duration: ContinuousClock.now - started)
     }
 
     /// Moves `path` to quarantine/ with a `NAME.reason.json` sidecar saying why. When the move

@@ -2,11 +2,17 @@ import LeakwatchCore
 
 /// What one scanned export produced, on its way to the outputs.
 public struct AlertBatch: Sendable {
-    public var alerts: [Alert]
+    /// The alerts, in memory or (for a streamed export's many) partly on disk.
+    public var alerts: AlertList
     /// Rule errors, incomplete scans, notes.
     public var records: [ScanRecord]
 
     public init(alerts: [Alert] = [], records: [ScanRecord] = []) {
+        self.alerts = AlertList(alerts)
+        self.records = records
+    }
+
+    public init(alerts: AlertList, records: [ScanRecord] = []) {
         self.alerts = alerts
         self.records = records
     }

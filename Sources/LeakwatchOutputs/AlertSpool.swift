@@ -27,6 +27,9 @@ public final class AlertSpool: AlertSink, Sendable {
         /// Whether the spool itself remembers the ids its rotated files hold (reading them at
         /// start) to write each once. Off when the state database keeps delivered ids instead.
         public var indexesIDs = true
+        /// A batch's lines are written this many bytes at a time (a streamed export's batch may be
+        /// millions of alerts), and synced once.
+        public var pageBytes = 4 << 20
 
         public init(directory: String, maxBytes: Int = 64 << 20, keep: Int = 10) {
             self.directory = directory
@@ -90,12 +93,14 @@ public final class AlertSpool: AlertSink, Sendable {
     }
 
     /// The part of `batch` not yet in the spool.
-    public func unseen(_ batch: AlertBatch) -> AlertBatch {
-        state.withLock { state in
-            AlertBatch(
-                alerts: batch.alerts.filter { !state.ids.contains($0.id) },
-                records: batch.records.filter { !state.ids.contains($0.id) })
+    public func unseen(_ batch: AlertBatch) throws(LeakwatchError) -> AlertBatch {
+        let ids = state.withLock { $0.ids }
+        var fresh = AlertBatch(alerts: batch.alerts.emptyCopy())
+        try batch.alerts.forEach { (alert) throws(LeakwatchError) in
+            if !ids.contains(alert.id) { try fresh.alerts.append(alert) }
         }
+        fresh.records = batch.records.filter { !ids.contains($0.id) }
+        return fresh
     }
 
     /// Bytes in the current spool file (`alerts.jsonl`; rotated files are not counted).
@@ -104,30 +109,46 @@ public final class AlertSpool: AlertSink, Sendable {
     /// Appends the batch's alerts and records not yet in the spool, then `fdatasync`s.
     /// On failure (a full disk, say) the file is truncated back to where it was and the error
     /// thrown: nothing of the batch counts as written.
+    ///
+    /// A large batch (a streamed export's) is written a page at a time, all of it to one file,
+    /// and synced once at the end.
     public func deliver(_ batch: AlertBatch) throws(LeakwatchError) {
         let configuration = configuration
         try state.withLock { state throws(LeakwatchError) in
             if state.needsRepair { try Self.repair(&state, configuration) }
-            var lines: [(id: String, text: String)] = []
+            var written: [String] = []
             var batchIDs = Set<String>()
-            for alert in batch.alerts where !state.ids.contains(alert.id) && batchIDs.insert(alert.id).inserted {
-                lines.append((alert.id, AlertFormatting.jsonLine(alert)))
+            var page: [UInt8] = []
+            var start: Int?
+            func add(_ id: String, _ line: String) throws(LeakwatchError) {
+                guard !state.ids.contains(id), batchIDs.insert(id).inserted else { return }
+                written.append(id)
+                page += line.utf8
+                page.append(UInt8(ascii: "\n"))
+                if page.count >= configuration.pageBytes { try flush() }
             }
-            for record in batch.records where !state.ids.contains(record.id) && batchIDs.insert(record.id).inserted {
-                lines.append((record.id, AlertFormatting.jsonLine(record)))
+            func flush() throws(LeakwatchError) {
+                guard !page.isEmpty else { return }
+                if start == nil {
+                    // Rotate first when the batch's first page will not fit; the rest of the batch
+                    // follows in the same file (one batch stays in one file).
+                    if state.size > 0, state.size + page.count > configuration.maxBytes {
+                        try Self.rotate(&state, configuration)
+                    }
+                    start = state.size
+                }
+                try Self.write(page, to: &state, rollingBackTo: start ?? state.size, configuration)
+                page.removeAll(keepingCapacity: true)
             }
-            guard !lines.isEmpty else { return }
-            var bytes: [UInt8] = []
-            for line in lines {
-                bytes += line.text.utf8
-                bytes.append(UInt8(ascii: "\n"))
+            try batch.alerts.forEach { (alert) throws(LeakwatchError) in
+                try add(alert.id, AlertFormatting.jsonLine(alert))
             }
-            if state.size > 0, state.size + bytes.count > configuration.maxBytes {
-                try Self.rotate(&state, configuration)
-            }
-            try Self.append(bytes, to: &state, configuration)
+            for record in batch.records { try add(record.id, AlertFormatting.jsonLine(record)) }
+            try flush()
+            guard let start else { return }
+            try Self.sync(&state, rollingBackTo: start)
             if configuration.indexesIDs {
-                for line in lines { state.ids.insert(line.id) }
+                for id in written { state.ids.insert(id) }
             }
         }
     }
@@ -157,10 +178,11 @@ public final class AlertSpool: AlertSink, Sendable {
         }
     }
 
-    /// Writes all of `bytes` and syncs; rolls back by truncation on any failure.
-    private static func append(_ bytes: [UInt8], to state: inout State, _ configuration: Configuration)
-        throws(LeakwatchError)
-    {
+    /// Writes all of `bytes` at the end; on failure, truncates the file back to `start` (where the
+    /// batch began) and throws.
+    private static func write(
+        _ bytes: [UInt8], to state: inout State, rollingBackTo start: Int, _ configuration: Configuration
+    ) throws(LeakwatchError) {
         do throws(PosixError) {
             if configuration.crashInsideWriteForTests {
                 try state.file.writeAll(Array(bytes.prefix(max(1, bytes.count / 2))))
@@ -168,18 +190,32 @@ public final class AlertSpool: AlertSink, Sendable {
                 try Posix.send(.kill, to: Posix.processID)
             }
             try state.file.writeAll(bytes)
-            try state.file.syncData()
         } catch {
-            // Take back whatever part of the batch reached the file.
-            do throws(PosixError) {
-                try state.file.truncate(to: state.size)
-                try state.file.syncData()
-            } catch {
-                state.needsRepair = true
-            }
+            rollBack(&state, to: start)
             throw spoolError("cannot write to the spool", error)
         }
         state.size += bytes.count
+    }
+
+    /// Syncs what the batch wrote; on failure, truncates the file back to `start` and throws.
+    private static func sync(_ state: inout State, rollingBackTo start: Int) throws(LeakwatchError) {
+        do throws(PosixError) {
+            try state.file.syncData()
+        } catch {
+            rollBack(&state, to: start)
+            throw spoolError("cannot write to the spool", error)
+        }
+    }
+
+    /// Takes back whatever part of a batch reached the file.
+    private static func rollBack(_ state: inout State, to start: Int) {
+        do throws(PosixError) {
+            try state.file.truncate(to: start)
+            try state.file.syncData()
+        } catch {
+            state.needsRepair = true
+        }
+        state.size = start
     }
 
     /// After a write that could not be rolled back: complete lines past the last known end are

@@ -27,9 +27,7 @@ public final class JournalAlertSink: AlertSink {
     }
 
     public func deliver(_ batch: AlertBatch) throws(LeakwatchError) {
-        for alert in batch.alerts {
-            availability.record(Journal.send(Self.fields(for: alert)))
-        }
+        try batch.alerts.forEach { alert in availability.record(Journal.send(Self.fields(for: alert))) }
         for record in batch.records {
             guard let messageID = Self.recordMessageIDs[record.kind] else { continue }
             let location = record.source.path + (record.line.map { ":\($0)" } ?? "")

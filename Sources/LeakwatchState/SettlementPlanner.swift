@@ -22,11 +22,18 @@ struct SettlementPlanner {
     /// its other records.
     private(set) var batch = AlertBatch()
 
-    init(db: SQLiteConnection, result: ScanResult, watch: ContentWatch, detectedAt: String) {
+    /// How many alerts of a spilled result the batch keeps in memory.
+    let alertsInMemory: Int
+
+    init(
+        db: SQLiteConnection, result: ScanResult, watch: ContentWatch, detectedAt: String,
+        alertsInMemory: Int = AlertList.defaultMemoryLimit
+    ) {
         self.db = db
         self.result = result
         self.watch = watch
         self.detectedAt = detectedAt
+        self.alertsInMemory = alertsInMemory
     }
 
     /// Thrown when the scan's watch missed an alert that another export of the same chat added
@@ -34,12 +41,17 @@ struct SettlementPlanner {
     struct StaleWatch: Error {}
 
     mutating func settle() throws {
+        if let spilled = result.spilledAlerts {
+            try settleSpilled(spilled)
+            return
+        }
         var settled = Set<String>()
         for (index, summary) in result.exports.enumerated() {
             let transcript = index < result.transcripts.count ? result.transcripts[index] : nil
             let alerts = result.alerts.filter { transcript?.alerted[$0.id] != nil }
             settled.formUnion(alerts.map(\.id))
-            try settle(exportIndex: index, summary: summary, transcript: transcript, alerts: alerts)
+            var entries = Entries(alerts.compactMap { transcript?.entry(for: $0) })
+            try settle(exportIndex: index, summary: summary, transcript: transcript, entries: &entries)
         }
         // Alerts no transcript knows (a scan without one): kept once by id.
         let rest = result.alerts.filter { !settled.contains($0.id) }
@@ -50,10 +62,59 @@ struct SettlementPlanner {
         batch.records += result.records
     }
 
+    /// Settles a streamed export whose alerts wait on disk, reading them one at a time; the
+    /// batch spills too, so memory does not grow with the alerts.
+    private mutating func settleSpilled(_ spilled: SpilledAlerts) throws {
+        batch.alerts = AlertList(memoryLimit: alertsInMemory, makeSpill: AlertSpillFile.maker())
+        let transcript = result.transcripts.first
+        if let summary = result.exports.first {
+            var entries = Entries(try spilled.entries())
+            try settle(exportIndex: 0, summary: summary, transcript: transcript, entries: &entries)
+        }
+        // Alerts no transcript knows (a scan without one): kept once by id, as above.
+        var rest = Entries(try spilled.entries(), withoutTranscript: true)
+        var exportID: Int?
+        while let entry = try rest.next() {
+            if exportID == nil {
+                exportID = try exportRow(index: 0, summary: result.exports.first, chat: nil, transcript: nil)
+            }
+            try keepUnkeyed(entry.alert, exportID: exportID ?? 0)
+        }
+        batch.records += result.records
+    }
+
+    /// One export's alerts with what its transcript noted of them, read one at a time: from
+    /// memory, or from disk for a streamed export's spilled alerts.
+    private struct Entries {
+        private var memory: [AlertSpillEntry] = []
+        private var position = 0
+        private var spilled: SpilledAlerts.Reader?
+        /// Whether to read the alerts no transcript knows (else those it does).
+        private var withoutTranscript = false
+
+        init(_ entries: [AlertSpillEntry]) { memory = entries }
+
+        init(_ spilled: SpilledAlerts.Reader, withoutTranscript: Bool = false) {
+            self.spilled = spilled
+            self.withoutTranscript = withoutTranscript
+        }
+
+        mutating func next() throws(LeakwatchError) -> AlertSpillEntry? {
+            if position < memory.count {
+                position += 1
+                return memory[position - 1]
+            }
+            while let entry = try spilled?.next() {
+                if (entry.alerted == nil) == withoutTranscript { return entry }
+            }
+            return nil
+        }
+    }
+
     // MARK: - One export
 
     private mutating func settle(
-        exportIndex: Int, summary: ScanResult.ExportSummary, transcript: ExportTranscript?, alerts: [Alert]
+        exportIndex: Int, summary: ScanResult.ExportSummary, transcript: ExportTranscript?, entries: inout Entries
     ) throws {
         if let known = try db.statement("SELECT id FROM export WHERE sha256 = ?1 AND entry = ?2 AND export_index = ?3")
             .first(result.file.sha256, summary.entry ?? "", exportIndex, transform: { $0.int(0) })
@@ -65,7 +126,7 @@ struct SettlementPlanner {
             summary.format != ExportFormat.plain.rawValue
         else {
             let exportID = try exportRow(index: exportIndex, summary: summary, chat: nil, transcript: transcript)
-            for alert in alerts { try keepUnkeyed(alert, exportID: exportID) }
+            while let entry = try entries.next() { try keepUnkeyed(entry.alert, exportID: exportID) }
             return
         }
         let chat = try assignChat(
@@ -78,11 +139,11 @@ struct SettlementPlanner {
 
         let presence = Presence(evidence: try presenceEvidence(chatID: chat.id))
         let names = try participantNames(chatID: chat.id, exportID: exportID)
-        batch.alerts.reserveCapacity(batch.alerts.count + alerts.count)
         var lastPresent: [Int]?
         var lastExposure: [String] = []
-        for alert in alerts {
-            guard let alerted = transcript.alerted[alert.id] else { continue }
+        while let entry = try entries.next() {
+            let alert = entry.alert
+            guard let alerted = entry.alerted else { continue }
             guard let minute = alerted.facts.minute else {
                 try keepUnkeyed(alert, exportID: exportID)
                 continue
@@ -106,9 +167,9 @@ struct SettlementPlanner {
                 lastExposure = present.map { names[$0] ?? "?" }.sorted()
             }
             final.exposure = lastExposure
-            if var responses = final.responses, let indices = transcript.responses[alert.id] {
-                for (position, index) in indices.enumerated() where position < responses.count {
-                    guard let facts = transcript.responders[index], let replyMinute = facts.minute else { continue }
+            if var responses = final.responses {
+                for (position, facts) in entry.responders.enumerated() where position < responses.count {
+                    guard let replyMinute = facts.minute else { continue }
                     responses[position].key = MessageKey.make(
                         chatOrigin: chat.origin, chatMinute: replyMinute + chat.offset, content: facts.content.hash,
                         ordinal: facts.ordinal)
@@ -123,7 +184,7 @@ struct SettlementPlanner {
                 """, final.id, chat.id, leak, key, alerted.facts.content.hash, chatMinute, final.rule.id,
                 final.rule.category, final.rule.severity, try alerted.facts.sender.map { try people.participant($0) },
                 exportID, final.message.line, AlertFormatting.jsonLine(final))
-            batch.alerts.append(final)
+            try batch.alerts.append(final)
         }
         // Alerted messages of earlier exports that this export holds, whether or not a rule
         // fired on them here.
@@ -144,10 +205,18 @@ struct SettlementPlanner {
 
     /// What an export already settled gave: its alerts and sightings as stored.
     private mutating func replay(exportID: Int) throws {
-        let alerts = try db.statement("SELECT json FROM alert WHERE export_id = ?1 ORDER BY seq").map(exportID) {
-            $0.text(0)
+        // A page at a time: a streamed export's may be millions.
+        var after = 0
+        while true {
+            let page = try db.statement(
+                "SELECT seq, json FROM alert WHERE export_id = ?1 AND seq > ?2 ORDER BY seq LIMIT 1000"
+            ).map(exportID, after) { ($0.int(0), $0.text(1)) }
+            for (seq, json) in page {
+                try batch.alerts.append(try Self.decodeAlert(json))
+                after = seq
+            }
+            if page.count < 1000 { break }
         }
-        for json in alerts { batch.alerts.append(try Self.decodeAlert(json)) }
         let sightings = try db.statement("SELECT json FROM sighting WHERE export_id = ?1 ORDER BY rowid").map(exportID)
         {
             $0.text(0)
@@ -160,7 +229,7 @@ struct SettlementPlanner {
         if let stored = try db.statement("SELECT json FROM alert WHERE id = ?1").first(
             alert.id, transform: { $0.text(0) })
         {
-            batch.alerts.append(try Self.decodeAlert(stored))
+            try batch.alerts.append(try Self.decodeAlert(stored))
             return
         }
         try db.run(
@@ -169,7 +238,7 @@ struct SettlementPlanner {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
             """, alert.id, alert.rule.id, alert.rule.category, alert.rule.severity, exportID, alert.message.line,
             AlertFormatting.jsonLine(alert))
-        batch.alerts.append(alert)
+        try batch.alerts.append(alert)
     }
 
     private func storedAlert(leak: String) throws -> Alert? {

@@ -46,9 +46,14 @@ public final class StateLedger: Sendable {
     /// being settled under `lock`.
     private let recent = Mutex<ContentWatch?>(nil)
 
-    public init(database: StateDatabase, spool: AlertSpool?) {
+    /// How many alerts of a settled streamed export a batch keeps in memory; the rest wait in a
+    /// spill file until they are delivered.
+    public let alertsInMemory: Int
+
+    public init(database: StateDatabase, spool: AlertSpool?, alertsInMemory: Int = AlertList.defaultMemoryLimit) {
         self.database = database
         self.spool = spool
+        self.alertsInMemory = alertsInMemory
     }
 
     /// The contents of every alerted message: what a scan must watch for (see `ContentWatch`).
@@ -94,7 +99,8 @@ public final class StateLedger: Sendable {
             let planned: (all: AlertBatch, fresh: AlertBatch)?
             do throws(LeakwatchError) {
                 planned = try database.write { db -> (all: AlertBatch, fresh: AlertBatch)? in
-                    var planner = SettlementPlanner(db: db, result: result, watch: watch, detectedAt: detectedAt)
+                    var planner = SettlementPlanner(
+                        db: db, result: result, watch: watch, detectedAt: detectedAt, alertsInMemory: alertsInMemory)
                     do {
                         try planner.settle()
                     } catch is SettlementPlanner.StaleWatch {
@@ -148,9 +154,8 @@ public final class StateLedger: Sendable {
             "INSERT INTO batch(spool_device, spool_inode, spool_offset, created_at) VALUES (?1, ?2, ?3, ?4)",
             position.device, position.inode, position.offset, detectedAt)
         let batchID = Int(db.lastInsertRowID)
-        for id in Self.ids(of: fresh) {
-            try db.run("INSERT OR IGNORE INTO batch_line(batch_id, id) VALUES (?1, ?2)", batchID, id)
-        }
+        let line = try db.statement("INSERT OR IGNORE INTO batch_line(batch_id, id) VALUES (?1, ?2)")
+        try Self.forEachID(of: fresh) { try line.run(batchID, $0) }
     }
 
     /// Steps 2 and 3 of a delivery: to the spool (synced), then counted delivered.
@@ -219,30 +224,41 @@ public final class StateLedger: Sendable {
 
     // MARK: -
 
-    static func ids(of batch: AlertBatch) -> [String] {
-        batch.alerts.map(\.id) + batch.records.map(\.id)
+    /// Calls `body` with the id of every alert and record of `batch`, in order.
+    static func forEachID(of batch: AlertBatch, _ body: (String) throws -> Void) throws {
+        var alerts = try batch.alerts.makeReader()
+        while let id = try alerts.nextID() { try body(id) }
+        for record in batch.records { try body(record.id) }
     }
 
-    /// The part of `batch` not delivered yet (each id once).
     static func undelivered(_ batch: AlertBatch, db: SQLiteConnection) throws -> AlertBatch {
-        var seen = Set<String>()
         let check = try db.statement("SELECT 1 FROM delivered WHERE id = ?1")
-        func isNew(_ id: String) throws -> Bool {
-            guard seen.insert(id).inserted else { return false }
-            return try check.first(id) { _ in true } == nil
+        func isDelivered(_ id: String) throws -> Bool { try check.first(id) { _ in true } != nil }
+        // Alert ids are unique in a batch (one per hit, or per stored alert); records may repeat.
+        var seenRecords = Set<String>()
+        func isNewRecord(_ record: ScanRecord) throws -> Bool {
+            guard seenRecords.insert(record.id).inserted else { return false }
+            return try !isDelivered(record.id)
         }
+        var allNew = true
+        try forEachID(of: AlertBatch(alerts: batch.alerts)) { id in
+            if allNew, try isDelivered(id) { allNew = false }
+        }
+        let newRecords = try batch.records.map(isNewRecord)
         // Usually all of it: then the batch itself, not a copy of every alert.
-        let newAlerts = try batch.alerts.map { try isNew($0.id) }
-        let newRecords = try batch.records.map { try isNew($0.id) }
-        if !newAlerts.contains(false) && !newRecords.contains(false) { return batch }
-        var fresh = AlertBatch()
-        fresh.alerts = zip(batch.alerts, newAlerts).compactMap { $1 ? $0 : nil }
+        if allNew && !newRecords.contains(false) { return batch }
+        var fresh = AlertBatch(alerts: batch.alerts.emptyCopy())
+        var alerts = try batch.alerts.makeReader()
+        while let alert = try alerts.next() {
+            if !(try isDelivered(alert.id)) { try fresh.alerts.append(alert) }
+        }
         fresh.records = zip(batch.records, newRecords).compactMap { $1 ? $0 : nil }
         return fresh
     }
 
     static func markDelivered(_ batch: AlertBatch, db: SQLiteConnection) throws {
-        for id in ids(of: batch) { try db.run("INSERT OR IGNORE INTO delivered(id) VALUES (?1)", id) }
+        let insert = try db.statement("INSERT OR IGNORE INTO delivered(id) VALUES (?1)")
+        try forEachID(of: batch) { try insert.run($0) }
     }
 }
 

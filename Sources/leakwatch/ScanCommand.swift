@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import LeakwatchCore
 import LeakwatchDaemon
+import LeakwatchOutputs
 import LeakwatchScan
 import LeakwatchState
+import Posix
 
 extension ColorChoice: ExpressibleByArgument {}
 
@@ -88,6 +90,9 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Large buffers (a chunk, a whole export) are mapped on their own and returned when freed,
+        // as in the daemon: freed chunks do not stay in the heap between long-lived values.
+        ProcessMemory.returnLargeBlocksAtOnce()
         let ruleSet = try rules.loadOrExit()
         let keyPath = key ?? Self.defaultKeyPath()
         let fingerprintKey: [UInt8]
@@ -102,6 +107,8 @@ struct ScanCommand: AsyncParsableCommand {
             fingerprintKey: fingerprintKey, collectsCosts: stats, usesPrefilter: !noPrefilter)
         if let size = maxLineLength.flatMap(DaemonConfiguration.parseSize) { scanner.maxLineBytes = max(1024, size) }
         if let size = streaming.chunkBytes { scanner.chunkBytes = max(1, size) }
+        // A streamed export's alerts wait on disk, not in memory, until they are printed.
+        scanner.makeSpill = AlertSpillFile.maker()
         let mediaSettings = media.settings
         scanner.collectsMedia = mediaSettings.enabled
         var session = FileScanSession(scanner: scanner)
@@ -140,13 +147,11 @@ struct ScanCommand: AsyncParsableCommand {
             }
             // Settle against the state: a leak already alerted on in another export of the same chat
             // becomes a sighting. Scanned again when an earlier file's alerts were not watched for.
-            var alerts = result.alerts
-            var records = result.records
+            var batch = AlertBatch()
             do {
                 while true {
                     if case .recorded(let all, _) = try ledger.record(result) {
-                        alerts = all.alerts
-                        records = all.records
+                        batch = all
                         break
                     }
                     if rescanScratch == nil { rescanScratch = try MatchScratch(budget: scanner.matcher.budget) }
@@ -155,15 +160,29 @@ struct ScanCommand: AsyncParsableCommand {
             } catch {
                 failed = true
                 Terminal.error("\(error)")
+                // Unsettled, but still shown.
+                batch = AlertBatch(alerts: result.alerts, records: result.records)
             }
-            alertCount += alerts.count
-            statistics.add(result, alerts: alerts.count)
+            // Settled: the scan's own spill file is no longer needed.
+            result.spilledAlerts = nil
+            alertCount += batch.alerts.count
+            statistics.add(result, alerts: batch.alerts.count)
+            let records = batch.records
+            do throws(LeakwatchError) {
+                switch format {
+                case .json:
+                    try batch.alerts.forEach { Terminal.write(AlertFormatting.jsonLine($0)) }
+                case .text:
+                    try batch.alerts.forEach { Terminal.write(AlertFormatting.textLine($0, color: colored)) }
+                }
+            } catch {
+                failed = true
+                Terminal.error("\(files[index].escaped): \(error.message)")
+            }
             switch format {
             case .json:
-                for alert in alerts { Terminal.write(AlertFormatting.jsonLine(alert)) }
                 for record in records { Terminal.write(AlertFormatting.jsonLine(record)) }
             case .text:
-                for alert in alerts { Terminal.write(AlertFormatting.textLine(alert, color: colored)) }
                 for record in records {
                     if record.kind == .sighting {
                         Terminal.write(AlertFormatting.textLine(record))

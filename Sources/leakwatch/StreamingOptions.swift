@@ -11,7 +11,7 @@ struct StreamingOptions: ParsableArguments {
 
     @Option(
         name: .customLong("chunk-size"),
-        help: "Bytes of text parsed and matched at a time when reading in chunks (default 2MiB).")
+        help: "Bytes of text parsed and matched at a time when reading in chunks (default 512KiB).")
     var chunkSize: String?
 
     func validate() throws {

@@ -26,7 +26,10 @@ enum CommandLine {
     /// Runs `leakwatch arguments...` in `directory` and collects its output. With
     /// `denyWriteExecute`, the process runs under `prctl(PR_SET_MDWE)`, as systemd's
     /// `MemoryDenyWriteExecute=yes` would make it: PCRE2's JIT is refused.
-    static func run(_ arguments: [String], in directory: URL? = nil, denyWriteExecute: Bool = false) throws -> Result {
+    static func run(
+        _ arguments: [String], in directory: URL? = nil, denyWriteExecute: Bool = false,
+        environment extra: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         if denyWriteExecute {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -45,6 +48,7 @@ enum CommandLine {
         process.currentDirectoryURL = directory ?? repository
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe()
         let err = Pipe()

@@ -71,6 +71,58 @@ import Testing
         #expect(peak < 40 << 20, "peak private memory \(peak >> 20) MiB for a \(megabytes) MB export")
     }
 
+    /// An export where nearly every message alerts: about `megabytes` MB of short messages, each
+    /// with a postcode.
+    static func denseExport(megabytes: Int) -> Data {
+        var text = ""
+        var index = 0
+        while text.utf8.count < megabytes * 1_000_000 {
+            let date = String(
+                format: "%02d/%02d/2021, %02d:%02d", 1 + index % 28, 1 + index / 28 % 12, index % 24, index % 60)
+            text += "\(date) - PC Tom Reyes: call at SW1A 1AA about the van \(index)\n"
+            index += 1
+        }
+        return Data(text.utf8)
+    }
+
+    /// A streamed export's alerts wait on disk, as it is scanned and once settled: memory does not
+    /// grow with them, and the output is what reading the file whole gives.
+    @Test func aDenseExportIsScannedInMemoryThatDoesNotGrowWithItsAlerts() throws {
+        let directory = try TemporaryDirectory()
+        let megabytes = 2
+        let file = try directory.write("WhatsApp Chat with Dense.txt", Self.denseExport(megabytes: megabytes))
+        let key = directory.path("key")
+        let common = ["scan", "--rules", "rules", "--key", key, "--format", "json", "--workers", "1", file.path]
+        let streaming = ["--stream-threshold", "64KiB", "--chunk-size", "256KiB"]
+        let (status, peak) = try Self.peakMemory(common + streaming)
+        #expect(status == 1)
+        // Held in memory, its 28,000 alerts alone took about 100 MiB.
+        #expect(peak < 48 << 20, "peak private memory \(peak >> 20) MiB")
+        let whole = try CommandLine.run(common)
+        let streamed = try CommandLine.run(common + streaming)
+        func withoutTimes(_ lines: [String]) -> [String] {
+            lines.map { $0.replacingOccurrences(of: #""detected_at":"[^"]*""#, with: "", options: .regularExpression) }
+        }
+        #expect(whole.lines.count > 25_000)
+        #expect(withoutTimes(streamed.lines) == withoutTimes(whole.lines))
+    }
+
+    /// Spill files go to `$TMPDIR`; one that cannot be made is an error naming the directory.
+    @Test func aSpillDirectoryThatCannotBeUsedIsAClearError() throws {
+        let directory = try TemporaryDirectory()
+        let file = try directory.write("WhatsApp Chat with Dense.txt", Self.denseExport(megabytes: 1))
+        let missing = directory.path("no-such-directory")
+        let run = try CommandLine.run(
+            [
+                "scan", "--rules", "rules", "--key", directory.path("key"), "--format", "json",
+                "--stream-threshold", "64KiB", file.path,
+            ], environment: ["TMPDIR": missing])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains(missing), "\(run.stderr)")
+        #expect(run.stderr.contains("spill file"), "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+    }
+
     @Test(arguments: ["json", "text"])
     func aLargeExportIsParsedInBoundedMemory(format: String) throws {
         let directory = try TemporaryDirectory()

@@ -33,7 +33,7 @@ struct LedgerRun {
                 bytes, path: name, fileName: name, scratch: try MatchScratch(), detectedAt: "2026-11-29T00:00:00Z",
                 watch: try ledger.watch())
             if case .recorded(let all, _) = try ledger.record(result) {
-                return AlertBatchSummary(alerts: all.alerts, records: all.records)
+                return AlertBatchSummary(alerts: try all.alerts.collected(), records: all.records)
             }
         }
     }

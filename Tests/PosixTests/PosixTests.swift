@@ -167,3 +167,47 @@ import Testing
         }
     }
 }
+
+/// A spill file gives back what was appended, in order, and leaves no name behind.
+@Suite struct SpillFileTests {
+    @Test(arguments: [0, 1, 3, 1000, 5000])
+    func recordsComeBackInOrder(count: Int) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spill = try SpillFile(directory: SystemPath(directory.path))
+        // Sizes from empty to several times the write size, so records straddle every boundary.
+        func record(_ index: Int) -> [UInt8] {
+            let size = index % 7 == 3 && index < 30 ? (3 << 20) / 2 + index : index % 300
+            return (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }
+        }
+        for index in 0..<count { try spill.append(record(index)) }
+        #expect(spill.count == count)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty, "unlinked at once")
+        for _ in 0..<2 {
+            var reader = try spill.records()
+            var read = 0
+            while let got = try reader.next() {
+                #expect(got == record(read), "record \(read)")
+                read += 1
+            }
+            #expect(read == count)
+        }
+    }
+
+    @Test func aReaderSeesWhatWasAppendedBeforeIt() throws {
+        let spill = try SpillFile(directory: SystemPath(FileManager.default.temporaryDirectory.path))
+        try spill.append([1, 2, 3])
+        var reader = try spill.records()
+        try spill.append([4])
+        #expect(try reader.next() == [1, 2, 3])
+        #expect(try reader.next() == nil)
+        var again = try spill.records()
+        #expect(try again.next() == [1, 2, 3])
+        #expect(try again.next() == [4])
+    }
+
+    @Test func aDirectoryThatIsNotThereIsAnError() {
+        #expect(throws: PosixError.self) { try SpillFile(directory: SystemPath("/nonexistent/leakwatch-spill")) }
+    }
+}

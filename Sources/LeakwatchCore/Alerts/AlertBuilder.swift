@@ -75,9 +75,7 @@ public struct AlertBuilder: Sendable {
                 rule: Alert.RuleInfo(
                     id: rule.id, title: rule.definition.title, category: rule.definition.category.rawValue,
                     severity: rule.definition.severity.rawValue, revision: rule.revision, tags: rule.definition.tags),
-                source: Alert.SourceInfo(
-                    path: file.path, sha256: file.sha256, format: export.format.rawValue, entry: export.entry,
-                    chat: export.chat, participants: export.participants),
+                source: Alert.SourceInfo(file: file, export: export),
                 message: Alert.MessageInfo(
                     line: message.line, id: message.id, sent: message.sent, sentLocal: message.timestamp?.iso8601,
                     sender: message.sender, kind: message.kind.rawValue),
@@ -162,6 +160,15 @@ public struct AlertBuilder: Sendable {
             hit.field.rawValue, String(hit.item), String(hit.range.lowerBound), String(hit.range.upperBound),
         ]
         return SHA256.hash(data: Array(parts.joined(separator: "\u{1F}").utf8)).prefix(16).hex
+    }
+}
+
+extension Alert.SourceInfo {
+    /// The source of alerts on `export`, found in `file`.
+    init(file: ScannedFile, export: ParsedExport) {
+        self.init(
+            path: file.path, sha256: file.sha256, format: export.format.rawValue, entry: export.entry,
+            chat: export.chat, participants: export.participants)
     }
 }
 

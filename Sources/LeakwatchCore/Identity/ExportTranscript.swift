@@ -30,6 +30,13 @@ public struct ExportTranscript: Sendable, Hashable {
 
     public init() {}
 
+    /// What the transcript noted of `alert`: its message and the messages that replied to it.
+    public func entry(for alert: Alert) -> AlertSpillEntry {
+        AlertSpillEntry(
+            alert: alert, alerted: alerted[alert.id],
+            responders: (responses[alert.id] ?? []).compactMap { responders[$0] })
+    }
+
     /// Whether a content hash belongs to the sample kept at `level`.
     public static func isSampled(_ hash: UInt64, level: Int) -> Bool {
         level == 0 || hash & ((1 << UInt64(level)) - 1) == 0
@@ -155,6 +162,16 @@ public struct TranscriptBuilder: Sendable {
     /// Notes the message an alert is on.
     public mutating func noteAlert(id: String, message: Message, index: Int, match: String) {
         transcript.alerted[id] = AlertedMessage(facts: facts(of: message, index: index), match: match)
+    }
+
+    /// Takes what was noted of `alerts` (their messages and replies) out of the transcript, as
+    /// the entries they wait on disk with: an export whose alerts are spilled keeps none of it.
+    public mutating func takeNotes(of alerts: [Alert]) -> [AlertSpillEntry] {
+        let entries = alerts.map(transcript.entry(for:))
+        transcript.alerted.removeAll()
+        transcript.responders.removeAll()
+        transcript.responses.removeAll()
+        return entries
     }
 
     /// Notes a message that responds to the alert `alertID`.

@@ -16,6 +16,10 @@ public struct ExportScanner: Sendable {
     /// export is, `StreamingExportScanner.chunkBytes`), so what matching holds stays bounded.
     public var chunkBytes = StreamingExportScanner.defaultChunkBytes
 
+    /// Where a streamed export's alerts wait for settlement, when given: on disk, so memory does
+    /// not grow with them (`ScanResult.spilledAlerts`). Without it they are held in memory.
+    public var makeSpill: RecordSpillMaker?
+
     /// Whether a large export's chunks are matched on another thread while the next is parsed
     /// (a second core on one big file). Same result; one more chunk in memory.
     public var overlapsMatching = false
@@ -189,6 +193,9 @@ public struct ScanResult: Sendable {
     public var bytes = 0
     public var exports: [ExportSummary] = []
     public var alerts: [Alert] = []
+    /// The alerts of a streamed export, when the scanner spills them (`ExportScanner.makeSpill`):
+    /// the file's one export's, and then `alerts` is empty.
+    public var spilledAlerts: SpilledAlerts?
     /// Rule errors, incomplete scans and parser notes.
     public var records: [ScanRecord] = []
     /// One per export, in the order of `exports`, when the scan was given a `ContentWatch`.
@@ -207,6 +214,8 @@ public struct ScanResult: Sendable {
     public init(file: ScannedFile) { self.file = file }
 
     public var messageCount: Int { exports.reduce(0) { $0 + $1.messages } }
+    /// How many alerts, in memory and spilled.
+    public var alertCount: Int { alerts.count + (spilledAlerts?.count ?? 0) }
     public var formatDescription: String {
         Array(Set(exports.map(\.format))).sorted().joined(separator: ",")
     }

@@ -8,8 +8,9 @@
 /// excerpts, lines, fingerprints), records and summary. Files that cannot be streamed are read
 /// whole from the source, up to `wholeFileLimit` bytes, and scanned by `ExportScanner`.
 public struct StreamingExportScanner: Sendable {
-    /// The default chunk size: 2 MiB. Matching costs about 40 bytes of memory per byte of a chunk
-    /// with the shipped rules (their `fold` normalization keeps source offsets for every byte).
+    /// The default chunk size: 512 KiB. Matching costs about 40 bytes of memory per byte of a
+    /// chunk with the shipped rules (their `fold` normalization keeps source offsets for every
+    /// byte).
     public static let defaultChunkBytes = StreamingExportParser.defaultChunkBytes
 
     public let scanner: ExportScanner
@@ -49,19 +50,33 @@ public struct StreamingExportScanner: Sendable {
         var matching: ChunkMatching?
         var head: StreamingExportParser.StreamedExport?
         var alerts: [Alert] = []
+        var spill: (any RecordSpill)?
         let transcript = TranscriptBox(watch.map { TranscriptBuilder(watch: $0) })
         var pieces = MessagePieces(maxBytes: scanner.maxLineBytes)
         // Alerts are built as their hits become ready, chunk by chunk, so the messages they are on
-        // are not kept to the end. Only `source.participants` is not known until then.
-        func buildReadyAlerts() {
+        // are not kept to the end; with a spill, the alerts go to disk as they are built. Only
+        // `source.participants` is not known until the end.
+        func buildReadyAlerts(_ matching: inout ChunkMatching) throws(LeakwatchError) {
             guard let head else { return }
             let file = ScannedFile(path: path, sha256: head.sha256 ?? "")
-            matching?.takeReadyHits { hits, message, follower in
-                alerts += scanner.alerts(
+            var built: [Alert] = []
+            matching.takeReadyHits { hits, message, follower in
+                built = scanner.alerts(
                     for: hits, message: { message($0) ?? Message(sent: "", sender: nil, text: "", kind: .text) },
                     follower: follower, in: head.export, exportIndex: 0, file: file, detectedAt: detectedAt,
                     transcript: &transcript.builder)
             }
+            guard !built.isEmpty else { return }
+            guard let makeSpill = scanner.makeSpill else {
+                alerts += built
+                return
+            }
+            if spill == nil { spill = try makeSpill() }
+            guard let spill else { return }
+            let entries =
+                transcript.builder?.takeNotes(of: built)
+                ?? built.map { AlertSpillEntry(alert: $0, alerted: nil, responders: []) }
+            try SpilledAlerts.append(entries, to: spill)
         }
         let parser = StreamingExportParser(chunkBytes: chunkBytes, maxLineBytes: scanner.maxLineBytes)
         let reading = try parser.parse(
@@ -72,17 +87,19 @@ public struct StreamingExportScanner: Sendable {
                     matcher: scanner.matcher, scratch: scratch, window: scanner.ruleSet.contextWindow,
                     overlapped: scanner.overlapsMatching)
             },
-            messages: { messages in
+            messages: { (messages) throws(LeakwatchError) in
                 let cutMessages = pieces.cut(messages)
+                guard var current = matching.take() else { return }  // `begin` comes first
                 // The previous chunk's match is joined first: its ready hits become alerts before
                 // the transcript is handed to the next match's thread.
-                matching?.join()
-                buildReadyAlerts()
-                let first = matching?.messageCount ?? 0
+                current.join()
+                try buildReadyAlerts(&current)
+                let first = current.messageCount
                 // The transcript learns the messages on the thread that matches them.
-                matching?.add(cutMessages) {
+                current.add(cutMessages) {
                     transcript.builder?.add(cutMessages, startingAt: first)
                 }
+                matching = current
             })
         let streamed: StreamingExportParser.StreamedExport
         switch reading {
@@ -91,14 +108,11 @@ public struct StreamingExportScanner: Sendable {
                 bytes, path: path, fileName: fileName, scratch: scratch, detectedAt: detectedAt, watch: watch)
         case .streamed(let parsed): streamed = parsed
         }
-        guard matching != nil else {
+        guard var matched = matching.take() else {
             throw LeakwatchError(code: .unparseable, message: "the streamed parse never began", path: path)
         }
-        matching?.finish()
-        buildReadyAlerts()
-        guard let matched = matching.take() else {
-            throw LeakwatchError(code: .unparseable, message: "the streamed parse never began", path: path)
-        }
+        matched.finish()
+        try buildReadyAlerts(&matched)
 
         let file = ScannedFile(path: path, sha256: streamed.sha256 ?? "")
         var export = streamed.export
@@ -106,6 +120,9 @@ public struct StreamingExportScanner: Sendable {
         // Who took part is known only now.
         for index in alerts.indices { alerts[index].source.participants = export.participants }
         var result = ScanResult(file: file)
+        if let spill {
+            result.spilledAlerts = SpilledAlerts(spill: spill, source: Alert.SourceInfo(file: file, export: export))
+        }
         result.watch = watch
         result.ruleCosts = matched.ruleCosts
         scanner.record(
