@@ -86,7 +86,7 @@ import Testing
         #endif
     }
 
-    @Test(.timeLimit(.minutes(5))) func serviceUnderRealSystemd() throws {
+    @Test(.timeLimit(.minutes(10))) func serviceUnderRealSystemd() throws {
         let binary = Shell.leakwatchBinary
         if let reason = Self.skipReason(binary: binary) {
             print("RealSystemdTests skipped: \(reason)")
@@ -185,6 +185,7 @@ final class Session {
         try dropAndAlert()
         try mediaUnderTheUnitsHardening()
         try reloads()
+        try streamedExport()
         try hardening()
         try watchdog()
         try stop()
@@ -348,6 +349,29 @@ final class Session {
         ns(["rm", "-f", "/etc/leakwatch/rules.d/zz-service-test-broken.yml"])
         let mended = ns(["systemctl", "reload", "leakwatch.service"], seconds: 90)
         #expect(mended.status == 0, "reload after removing the broken rule: \(mended)")
+    }
+
+    /// An export over the stream threshold (8 MiB) is streamed, its alerts waiting in a spill
+    /// file (the unit's private /var/tmp) until they are delivered: all of them reach the spool.
+    func streamedExport() throws {
+        let name = "canary-streamed.txt"
+        var text = ""
+        var minute = 0
+        while text.utf8.count < 9_000_000 {
+            let time = String(format: "%02d:%02d", minute / 60 % 24, minute % 60)
+            text +=
+                "[07/11/2021, \(time):00] PC Other: nothing to see in the parade room this morning, minute \(minute)\n"
+            if minute % 20_000 == 0 {
+                text += "[07/11/2021, \(time):30] PC Test: the code is ZEBRA-CANARY-\(5000 + minute / 20_000)\n"
+            }
+            minute += 1
+        }
+        let canaries = (0..<minute).filter { $0 % 20_000 == 0 }.count
+        try dropFromHost(name, text)
+        let alerts = waitForAlerts(from: name, count: canaries, seconds: 180)
+        #expect(
+            alerts.filter { Session.ruleID($0) == "service-test.canary" }.count == canaries,
+            "streamed export: \(alerts.count) alerts of \(canaries)\n\(logTail())")
     }
 
     /// What the unit asks for is in force on the running process.
