@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -41,35 +42,43 @@ func spawnDetached(_ path: String) -> Int32? {
     return result == 0 ? pid : nil
 }
 
-/// A real journald for the test: the running one, or one started for the test (as root) and
-/// stopped by its PID at the end. See ../shared/notes/c-interop.md.
+/// A real journald for the test: the running one, or one started for the tests (as root) and
+/// stopped by its PID when the last test using it is done. See ../shared/notes/c-interop.md.
+///
+/// Tests run in parallel and share the one journal socket: a journald one test started must not
+/// be stopped while another still sends to it (its entries would be lost), so the journald this
+/// process started is counted and stopped by the last user.
 final class TestJournald {
     static let socket = "/run/systemd/journal/socket"
-    private var startedPID: Int32?
+    /// The journald this process started, and how many `TestJournald`s are using it.
+    private static let shared = Mutex<(pid: Int32?, users: Int)>((nil, 0))
     let available: Bool
     let reason: String
 
     init() {
+        let (available, reason) = Self.shared.withLock { shared -> (Bool, String) in
+            let (available, reason) = Self.start(&shared.pid)
+            if available { shared.users += 1 }
+            return (available, reason)
+        }
+        self.available = available
+        self.reason = reason
+    }
+
+    /// Makes sure a journald listens (`pid`: the one this process started, if any).
+    private static func start(_ pid: inout Int32?) -> (Bool, String) {
         if Self.isListening() {
-            available = true
-            reason = "journald already running"
-            return
+            return (true, pid == nil ? "journald already running" : "started systemd-journald for the tests")
         }
-        guard getuid() == 0 else {
-            available = false
-            reason = "not root: cannot start systemd-journald"
-            return
-        }
+        guard getuid() == 0 else { return (false, "not root: cannot start systemd-journald") }
         guard access("/lib/systemd/systemd-journald", X_OK) == 0 else {
-            available = false
-            reason = "/lib/systemd/systemd-journald is not installed"
-            return
+            return (false, "/lib/systemd/systemd-journald is not installed")
         }
         mkdir("/run/systemd", 0o755)
         mkdir("/run/systemd/journal", 0o755)
-        startedPID = spawnDetached("/lib/systemd/systemd-journald")
-        available = eventually(timeout: .seconds(10)) { Self.isListening() }
-        reason = available ? "started systemd-journald for the test" : "systemd-journald did not start"
+        pid = spawnDetached("/lib/systemd/systemd-journald")
+        let available = eventually(timeout: .seconds(10)) { Self.isListening() }
+        return (available, available ? "started systemd-journald for the tests" : "systemd-journald did not start")
     }
 
     /// Whether a journald answers on the socket (a stale socket file does not count).
@@ -88,10 +97,14 @@ final class TestJournald {
     }
 
     deinit {
-        if let startedPID {
-            kill(startedPID, SIGTERM)
+        guard available else { return }
+        Self.shared.withLock { shared in
+            shared.users -= 1
+            guard shared.users == 0, let pid = shared.pid else { return }
+            kill(pid, SIGTERM)
             var status: Int32 = 0
-            waitpid(startedPID, &status, 0)
+            waitpid(pid, &status, 0)
+            shared.pid = nil
         }
     }
 
