@@ -24,6 +24,8 @@ struct SettlementPlanner {
 
     /// How many alerts of a spilled result the batch keeps in memory.
     let alertsInMemory: Int
+    /// Exports settled before whose stored alerts were put in the batch again (`replay`).
+    private var replayed = Set<Int>()
 
     init(
         db: SQLiteConnection, result: ScanResult, watch: ContentWatch, detectedAt: String,
@@ -66,12 +68,17 @@ struct SettlementPlanner {
     /// batch spills too, so memory does not grow with the alerts.
     private mutating func settleSpilled(_ spilled: SpilledAlerts) throws {
         batch.alerts = AlertList(memoryLimit: alertsInMemory, makeSpill: AlertSpillFile.maker())
-        let transcript = result.transcripts.first
+        var entries = Entries(try spilled.entries())
         if let summary = result.exports.first {
-            var entries = Entries(try spilled.entries())
-            try settle(exportIndex: 0, summary: summary, transcript: transcript, entries: &entries)
+            try settle(exportIndex: 0, summary: summary, transcript: result.transcripts.first, entries: &entries)
         }
-        // Alerts no transcript knows (a scan without one): kept once by id, as above.
+        // Alerts no transcript knows (a scan without one): kept once by id, as above. A second
+        // pass over the spill only when the first passed some by (with a transcript, every alert
+        // has its notes).
+        guard entries.skipped > 0 || result.exports.isEmpty else {
+            batch.records += result.records
+            return
+        }
         var rest = Entries(try spilled.entries(), withoutTranscript: true)
         var exportID: Int?
         while let entry = try rest.next() {
@@ -91,6 +98,8 @@ struct SettlementPlanner {
         private var spilled: SpilledAlerts.Reader?
         /// Whether to read the alerts no transcript knows (else those it does).
         private var withoutTranscript = false
+        /// Entries read from disk and passed by (the other kind).
+        private(set) var skipped = 0
 
         init(_ entries: [AlertSpillEntry]) { memory = entries }
 
@@ -106,6 +115,7 @@ struct SettlementPlanner {
             }
             while let entry = try spilled?.next() {
                 if (entry.alerted == nil) == withoutTranscript { return entry }
+                skipped += 1
             }
             return nil
         }
@@ -205,6 +215,7 @@ struct SettlementPlanner {
 
     /// What an export already settled gave: its alerts and sightings as stored.
     private mutating func replay(exportID: Int) throws {
+        replayed.insert(exportID)
         // A page at a time: a streamed export's may be millions.
         var after = 0
         while true {
@@ -226,10 +237,11 @@ struct SettlementPlanner {
 
     /// An alert with no key (no chat layout, no resolved time): kept once by its id.
     private mutating func keepUnkeyed(_ alert: Alert, exportID: Int) throws {
-        if let stored = try db.statement("SELECT json FROM alert WHERE id = ?1").first(
-            alert.id, transform: { $0.text(0) })
+        if let (stored, storedExport) = try db.statement("SELECT json, export_id FROM alert WHERE id = ?1").first(
+            alert.id, transform: { ($0.text(0), $0.int(1)) })
         {
-            try batch.alerts.append(try Self.decodeAlert(stored))
+            // An export replayed above has its stored alerts in the batch already.
+            if !replayed.contains(storedExport) { try batch.alerts.append(try Self.decodeAlert(stored)) }
             return
         }
         try db.run(

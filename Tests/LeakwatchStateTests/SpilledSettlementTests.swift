@@ -109,6 +109,38 @@ import Testing
     }
 }
 
+extension SpilledSettlementTests {
+    /// The same file settled again without a watch gives what it gave the first time: each alert
+    /// once (its export is replayed, and its unkeyed alerts are not added a second time).
+    @Test(arguments: [false, true])
+    func aFileSettledAgainWithoutAWatchGivesEachAlertOnce(spilled: Bool) throws {
+        let ledger = StateLedger(database: try StateDatabase(path: ":memory:"), spool: nil, alertsInMemory: 1)
+        var scanner = ExportScanner(ruleSet: shippedRules, fingerprintKey: Self.key)
+        scanner.makeSpill = AlertSpillFile.maker()
+        let scratch = try MatchScratch()
+        let (name, bytes) = Self.inputs[4]
+        func scan() -> ScanResult {
+            guard spilled else {
+                return scanner.scan(bytes, path: name, fileName: name, scratch: scratch, detectedAt: Self.detectedAt)
+            }
+            var source = MemoryByteSource(bytes)
+            return StreamingExportScanner(scanner: scanner, chunkBytes: 100).scan(
+                &source, path: name, fileName: name, scratch: scratch, detectedAt: Self.detectedAt)
+        }
+        var batches: [[Alert]] = []
+        for _ in 0..<2 {
+            guard case .recorded(let all, _) = try ledger.record(scan(), detectedAt: Self.detectedAt) else {
+                Issue.record("not recorded")
+                return
+            }
+            batches.append(try all.alerts.collected())
+        }
+        #expect(!batches[0].isEmpty)
+        #expect(batches[1] == batches[0])
+        #expect(Set(batches[1].map(\.id)).count == batches[1].count, "no alert twice")
+    }
+}
+
 /// An alert list keeps the first alerts in memory and the rest on disk, and gives them all back in
 /// order; a spool takes a spilled batch a page at a time, all or nothing.
 @Suite struct AlertListTests {
