@@ -47,11 +47,6 @@ public struct AlertList: Sendable {
         spilled += 1
     }
 
-    /// Appends every alert of `list`.
-    public mutating func append(contentsOf list: AlertList) throws(LeakwatchError) {
-        try list.forEach { (alert) throws(LeakwatchError) in try append(alert) }
-    }
-
     /// Calls `body` with each alert, in order.
     public func forEach(_ body: (Alert) throws(LeakwatchError) -> Void) throws(LeakwatchError) {
         var alerts = try makeReader()

@@ -57,9 +57,6 @@ public final class SpillFile: Sendable {
     /// Records appended so far.
     public var count: Int { state.withLock { $0.count } }
 
-    /// Bytes appended so far, framing included.
-    public var byteCount: Int { state.withLock { $0.written + $0.pending.count } }
-
     /// Appends one record.
     public func append(_ record: [UInt8]) throws(PosixError) {
         try state.withLock { state throws(PosixError) in
