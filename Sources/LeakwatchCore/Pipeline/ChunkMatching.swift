@@ -116,6 +116,24 @@ struct ChunkMatching {
         var own: Range<Int>
     }
 
+    /// What a match leaves for the export: its hits and rule errors on the job's own messages,
+    /// with the messages that alerts will quote copied out of the job, so the job (all the
+    /// chunk's messages) can be dropped on the thread that matched it.
+    struct Outcome: Sendable {
+        var report: MatchReport
+        var took: Duration
+        /// Messages before this one have been matched.
+        var ready: Int
+        /// The hits on the job's own messages, with message indices in the whole export.
+        var hits: [RuleHit] = []
+        var hitMessages: [(index: Int, message: Message)] = []
+        /// The follower windows the hits open (rules that collect responses).
+        var newFollowerWindows: [ClosedRange<Int>] = []
+        /// Messages of the job inside a follower window, by index in the whole export.
+        var followerMessages: [(index: Int, message: Message)] = []
+        var ruleErrors: [ExportScanner.LocatedRuleError] = []
+    }
+
     /// Matches the messages before `ready` not matched yet. Returns whether `alongside` was
     /// handed to a match on another thread.
     @discardableResult
@@ -124,30 +142,35 @@ struct ChunkMatching {
         defer {
             reported = ready
             let keepFrom = max(base, reported - window)
+            // The job shares the buffer: this copies only the messages kept.
             pending.removeFirst(keepFrom - base)
             base = keepFrom
         }
         guard budgetExhausted == nil else { return false }
         let sliceStart = max(base, reported - window)
+        let offset = sliceStart - base
+        // Usually the whole of `pending`: shared with the job, not copied.
         let job = Job(
-            slice: Array(pending[(sliceStart - base)...]), sliceStart: sliceStart,
+            slice: offset == 0 ? pending : Array(pending[offset...]), sliceStart: sliceStart,
             own: (reported - sliceStart)..<(ready - sliceStart))
         let matcher = matcher
         let spent = spent
-        let run = { @Sendable (scratch: MatchScratch) -> (MatchReport, Duration) in
+        let followerWindows = followerWindows
+        let run = { @Sendable (scratch: MatchScratch) -> Outcome in
             let now = ContinuousClock.now
             let report = matcher.match(job.slice, scratch: scratch, started: now - spent)
-            return (report, ContinuousClock.now - now)
+            return Self.outcome(
+                of: report, took: ContinuousClock.now - now, job: job, followerWindows: followerWindows,
+                ruleSet: matcher.ruleSet)
         }
         if let backgroundScratch {
-            inFlight = BackgroundMatch(job: job, scratch: backgroundScratch) { scratch in
+            inFlight = BackgroundMatch(scratch: backgroundScratch) { scratch in
                 alongside?()
                 return run(scratch)
             }
             return true
         }
-        let (report, took) = run(scratch)
-        absorb(report, took: took, job: job)
+        absorb(run(scratch))
         return false
     }
 
@@ -155,44 +178,62 @@ struct ChunkMatching {
     mutating func join() {
         guard let match = inFlight else { return }
         inFlight = nil
-        let (report, took) = match.wait()
-        absorb(report, took: took, job: match.job)
+        absorb(match.wait())
     }
 
-    private mutating func absorb(_ report: MatchReport, took: Duration, job: Job) {
-        spent += took
+    /// What the export keeps of `job` once `report` is its match's result.
+    private static func outcome(
+        of report: MatchReport, took: Duration, job: Job, followerWindows: [ClosedRange<Int>], ruleSet: RuleSet
+    ) -> Outcome {
         let slice = job.slice
         let sliceStart = job.sliceStart
         let own = job.own
         let ready = sliceStart + own.upperBound
         let firstOwn = sliceStart + own.lowerBound
-        absorbed = ready
-        for (rule, cost) in report.ruleCosts { ruleCosts[rule, default: RuleCost()] += cost }
-        let ruleSet = matcher.ruleSet
+        var outcome = Outcome(report: report, took: took, ready: ready)
+        var lastHitMessage = -1
         for var hit in report.hits where own.contains(hit.messageIndex) {
-            let message = slice[hit.messageIndex]
+            let message = hit.messageIndex
             hit.messageIndex += sliceStart
-            hitMessages.append(message, at: hit.messageIndex)
-            hits.append(hit)
+            if message != lastHitMessage {
+                outcome.hitMessages.append((hit.messageIndex, slice[message]))
+                lastHitMessage = message
+            }
+            outcome.hits.append(hit)
             if let phrases = ruleSet.responsePhrases, ruleSet.collectsResponses(ruleSet.rules[hit.ruleIndex]) {
-                followerWindows.append(
+                outcome.newFollowerWindows.append(
                     (hit.messageIndex + 1)...(hit.messageIndex + ResponseCollector.lookahead(phrases)))
             }
         }
         // Replies come after their message: keep those the responses will read, and no others.
-        for window in followerWindows {
-            let lower = max(window.lowerBound, firstOwn)
+        var lastFollower = -1
+        for window in followerWindows + outcome.newFollowerWindows {
+            let lower = max(window.lowerBound, firstOwn, lastFollower + 1)
             let upper = min(window.upperBound, ready - 1)
             guard lower <= upper else { continue }
-            for index in lower...upper { followerMessages.append(slice[index - sliceStart], at: index) }
+            for index in lower...upper { outcome.followerMessages.append((index, slice[index - sliceStart])) }
+            lastFollower = upper
         }
-        followerWindows.removeAll { $0.upperBound < ready }
         for var error in report.ruleErrors where own.contains(error.messageIndex) {
             let message = slice[error.messageIndex]
             error.messageIndex += sliceStart
-            ruleErrors.append(ExportScanner.LocatedRuleError(error: error, line: message.line, messageID: message.id))
+            outcome.ruleErrors.append(
+                ExportScanner.LocatedRuleError(error: error, line: message.line, messageID: message.id))
         }
-        budgetExhausted = report.budgetExhausted
+        return outcome
+    }
+
+    private mutating func absorb(_ outcome: Outcome) {
+        spent += outcome.took
+        absorbed = outcome.ready
+        for (rule, cost) in outcome.report.ruleCosts { ruleCosts[rule, default: RuleCost()] += cost }
+        hits += outcome.hits
+        for (index, message) in outcome.hitMessages { hitMessages.append(message, at: index) }
+        followerWindows += outcome.newFollowerWindows
+        for (index, message) in outcome.followerMessages { followerMessages.append(message, at: index) }
+        followerWindows.removeAll { $0.upperBound < outcome.ready }
+        ruleErrors += outcome.ruleErrors
+        budgetExhausted = outcome.report.budgetExhausted
     }
 }
 
@@ -200,26 +241,22 @@ struct ChunkMatching {
 ///
 /// `@unchecked Sendable`: the scratch (not `Sendable`) is the `ChunkMatching`'s background one,
 /// used by one block at a time (each is waited for before the next starts), and `result` is
-/// written by the block before `wait()` (a `DispatchGroup` wait) reads it.
+/// written by the block before `wait()` (a `DispatchGroup` wait) reads it. The block owns the
+/// job, so its messages are freed on that thread.
 private final class BackgroundMatch: @unchecked Sendable {
-    let job: ChunkMatching.Job
     private let group = DispatchGroup()
-    private var result: (MatchReport, Duration)?
+    private var result: ChunkMatching.Outcome?
 
-    init(
-        job: ChunkMatching.Job, scratch: MatchScratch,
-        run: @escaping @Sendable (MatchScratch) -> (MatchReport, Duration)
-    ) {
-        self.job = job
+    init(scratch: MatchScratch, run: @escaping @Sendable (MatchScratch) -> ChunkMatching.Outcome) {
         let unchecked = UncheckedScratch(scratch)
         DispatchQueue.global(qos: .userInitiated).async(group: group) {
             self.result = run(unchecked.scratch)
         }
     }
 
-    func wait() -> (MatchReport, Duration) {
+    func wait() -> ChunkMatching.Outcome {
         group.wait()
-        return result ?? (MatchReport(), .zero)
+        return result ?? ChunkMatching.Outcome(report: MatchReport(), took: .zero, ready: 0)
     }
 }
 

@@ -49,6 +49,12 @@ struct DecodedLineReader {
     /// The hex SHA-256 of everything read, once `atEnd`.
     var sha256: String? { hasher.map { $0.finalize().hex } }
 
+    /// Hands out all the decoded bytes and takes `buffer` (emptied) to decode into next.
+    mutating func swapDecoded(with buffer: inout [UInt8]) {
+        buffer.removeAll(keepingCapacity: true)
+        swap(&decoded, &buffer)
+    }
+
     /// Drops the first `count` decoded bytes (they have been handed out).
     mutating func consume(_ count: Int) {
         decoded.removeFirst(count)

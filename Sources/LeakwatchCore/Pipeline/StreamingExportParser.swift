@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Parses a text export of any size in bounded memory: the bytes are pulled from an
 /// `ExportByteSource` about `chunkBytes` at a time, never held whole, and the messages are handed
 /// out chunk by chunk. The one place that decides whether a file is streamed or read whole, used
@@ -25,6 +27,10 @@ public struct StreamingExportParser: Sendable {
     /// Lines longer than this are cut into pieces (with a `long-line` note), as
     /// `TextDecoding.decode(_:maxLineBytes:)` cuts them; it bounds what waits for a line break.
     public var maxLineBytes: Int
+    /// Whether the survey's header work runs on another thread while the next bytes are read,
+    /// decoded and hashed (for a worker with a spare core: the survey gives the same evidence,
+    /// added in the same order).
+    public var surveysInBackground = false
 
     public init(
         chunkBytes: Int = StreamingExportParser.defaultChunkBytes,
@@ -92,9 +98,21 @@ public struct StreamingExportParser: Sendable {
         // Survey: hash, decoding notes, header evidence.
         var surveyReader = DecodedLineReader(readBytes: chunkBytes, hashing: hashing, maxLineBytes: maxLineBytes)
         var survey = layout.map(WhatsAppSurvey.init)
-        while try surveyReader.readMore(from: &source) || !surveyReader.decoded.isEmpty {
-            surveyReader.decoded.withUnsafeBufferPointer { survey?.add(lines: $0) }
-            surveyReader.consume(surveyReader.decoded.count)
+        if surveysInBackground, let started = survey {
+            let background = BackgroundSurvey(started)
+            while try surveyReader.readMore(from: &source) || !surveyReader.decoded.isEmpty {
+                background.wait()
+                var lines = background.takeSpareBuffer()
+                surveyReader.swapDecoded(with: &lines)
+                background.add(lines)
+            }
+            background.wait()
+            survey = background.survey
+        } else {
+            while try surveyReader.readMore(from: &source) || !surveyReader.decoded.isEmpty {
+                surveyReader.decoded.withUnsafeBufferPointer { survey?.add(lines: $0) }
+                surveyReader.consume(surveyReader.decoded.count)
+            }
         }
         let sha256 = surveyReader.sha256
         let decodingNotes = surveyReader.notes
@@ -260,5 +278,44 @@ public struct StreamingExportParser: Sendable {
             bytes += more
             guard bytes.count <= limit else { throw tooLarge(bytes.count) }
         }
+    }
+}
+
+/// A `WhatsAppSurvey` fed on another thread, one piece of lines at a time, in order.
+///
+/// `@unchecked Sendable`: `survey` and `spare` are used by one block at a time: `add` is called
+/// only after `wait()` has returned (a `DispatchGroup` wait, which orders the block's writes
+/// before the caller's reads), and the caller reads them only after `wait()`.
+private final class BackgroundSurvey: @unchecked Sendable {
+    private(set) var survey: WhatsAppSurvey
+    /// The buffer of the last lines surveyed, emptied, for the reader to fill again.
+    private var spare: [UInt8] = []
+    private var group: DispatchGroup?
+
+    init(_ survey: WhatsAppSurvey) { self.survey = survey }
+
+    /// Surveys `lines` on another thread. Call `wait()` first.
+    func add(_ lines: [UInt8]) {
+        let group = DispatchGroup()
+        DispatchQueue.global(qos: .userInitiated).async(group: group) {
+            var lines = lines
+            lines.withUnsafeBufferPointer { self.survey.add(lines: $0) }
+            lines.removeAll(keepingCapacity: true)
+            self.spare = lines
+        }
+        self.group = group
+    }
+
+    /// Waits for the lines handed to `add` to be surveyed.
+    func wait() {
+        group?.wait()
+        group = nil
+    }
+
+    /// The emptied buffer of the lines last surveyed (call after `wait()`).
+    func takeSpareBuffer() -> [UInt8] {
+        var buffer: [UInt8] = []
+        swap(&buffer, &spare)
+        return buffer
     }
 }

@@ -78,7 +78,8 @@ public struct StreamingExportScanner: Sendable {
                 ?? built.map { AlertSpillEntry(alert: $0, alerted: nil, responders: []) }
             try SpilledAlerts.append(entries, to: spill)
         }
-        let parser = StreamingExportParser(chunkBytes: chunkBytes, maxLineBytes: scanner.maxLineBytes)
+        var parser = StreamingExportParser(chunkBytes: chunkBytes, maxLineBytes: scanner.maxLineBytes)
+        parser.surveysInBackground = scanner.overlapsMatching
         let reading = try parser.parse(
             &source, fileName: fileName, path: path, wholeFileLimit: wholeFileLimit, hashing: true,
             begin: { begun in
