@@ -13,17 +13,20 @@ public struct FileDescriptorByteSource: ExportByteSource {
     }
 
     public mutating func read(maxBytes: Int) throws(LeakwatchError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: max(1, maxBytes))
-        let count: Int
-        do throws(PosixError) {
-            count = try bytes.withUnsafeMutableBytes { raw in
-                Result { () throws(PosixError) in try file.read(into: raw, at: offset) }
-            }.get()
-        } catch {
-            throw LeakwatchError(.unreadable, "read failed", error)
+        var failure: PosixError?
+        let offset = offset
+        let file = file
+        // Not zeroed first: `pread` fills what is kept.
+        let bytes = [UInt8](unsafeUninitializedCapacity: max(1, maxBytes)) { buffer, count in
+            do throws(PosixError) {
+                count = try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            } catch {
+                failure = error
+                count = 0
+            }
         }
-        bytes.removeLast(bytes.count - count)
-        offset += count
+        if let failure { throw LeakwatchError(.unreadable, "read failed", failure) }
+        self.offset += bytes.count
         return bytes
     }
 

@@ -35,18 +35,24 @@ public final class FileDescriptor: Sendable {
 
     /// Up to `count` bytes from `offset` (fewer at the end of the file).
     public func read(upTo count: Int, at offset: Int) throws(PosixError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: max(1, count))
-        var filled = 0
-        while filled < count {
-            let got = try bytes.withUnsafeMutableBytes { raw in
-                Result { () throws(PosixError) in
-                    try read(into: UnsafeMutableRawBufferPointer(rebasing: raw[filled..<count]), at: offset + filled)
+        var failure: PosixError?
+        // Not zeroed first: only what `pread` filled is kept.
+        let bytes = [UInt8](unsafeUninitializedCapacity: max(1, count)) { buffer, filled in
+            filled = 0
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            while filled < count {
+                do throws(PosixError) {
+                    let got = try read(
+                        into: UnsafeMutableRawBufferPointer(rebasing: raw[filled..<count]), at: offset + filled)
+                    if got == 0 { break }
+                    filled += got
+                } catch {
+                    failure = error
+                    break
                 }
-            }.get()
-            if got == 0 { break }
-            filled += got
+            }
         }
-        bytes.removeLast(bytes.count - filled)
+        if let failure { throw failure }
         return bytes
     }
 

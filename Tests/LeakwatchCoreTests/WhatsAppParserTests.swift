@@ -276,6 +276,42 @@ struct WhatsAppParserTests {
         #expect(export.participants == ["Mallory", "Anna", "Bob", "Carl", "Dan", "+49 170 1234567"])
     }
 
+    /// Strings whose lowercase form is not one byte per byte: dotted capital I, sharp s, Greek
+    /// sigma (final and not), title-case digraphs, Cyrillic, Armenian ligatures, combining marks,
+    /// emoji, invalid-looking but valid scalars.
+    static let lowercaseCases = [
+        "", "Hello", "İstanbul İİ", "STRASSE Straße ẞ", "ΟΔΥΣΣΕΥΣ Σ σς", "ǅemal ǄǆǇ", "ПРИВЕТ мир",
+        "Ｆｕｌｌ ｗｉｄｔｈ", "ﬃ ﬀ Ǳ", "E\u{301}E\u{301}", "My warrant card 🙄 IS SNAPPED", "\u{200E}Message",
+        "Ⅻ ⓐⒶ 𐐀𐐨", "\u{10FFFF}A\u{FFFD}B",
+    ]
+
+    @Test("phrase keys lowercase exactly as String.lowercased()", arguments: lowercaseCases)
+    func lowercasing(_ text: String) {
+        #expect(WhatsAppUTF8.lowercased(text[...]) == text.lowercased())
+        #expect(Array(WhatsAppUTF8.lowercased(text[...]).utf8) == Array(text.lowercased().utf8))
+    }
+
+    @Test("phrase keys lowercase random text exactly as String.lowercased()")
+    func lowercasingRandomText() {
+        var generator = SystemRandomNumberGenerator()
+        let ranges: [ClosedRange<UInt32>] = [
+            0x20...0x7E, 0xA0...0x24F, 0x370...0x52F, 0x1E00...0x1FFF, 0x2100...0x24FF, 0xFB00...0xFB4F,
+            0x10400...0x1044F, 0x1F600...0x1F64F,
+        ]
+        for _ in 0..<2_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...24, using: &generator) {
+                let range = ranges[Int.random(in: ranges.indices, using: &generator)]
+                if let scalar = Unicode.Scalar(UInt32.random(in: range, using: &generator)) {
+                    text.unicodeScalars.append(scalar)
+                }
+            }
+            #expect(
+                Array(WhatsAppUTF8.lowercased(text[...]).utf8) == Array(text.lowercased().utf8),
+                "\(text.debugDescription)")
+        }
+    }
+
     @Test("a large export parses in linear time")
     func large() throws {
         var text = ""

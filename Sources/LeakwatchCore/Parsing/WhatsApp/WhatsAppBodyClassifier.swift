@@ -75,7 +75,7 @@ enum WhatsAppBodyClassifier {
         if let key = WhatsAppUTF8.asciiPhraseKey(line) { return key }
         var key = trimmed(line)
         while let last = key.last, last == "." || last == "。" { key = key.dropLast() }
-        return key.lowercased()
+        return WhatsAppUTF8.lowercased(key)
     }
 
     static func trimmed<S: StringProtocol>(_ s: S) -> Substring where S.SubSequence == Substring {

@@ -89,6 +89,23 @@ enum WhatsAppUTF8 {
         return key ?? nil
     }
 
+    /// `String.lowercased()` of `text`, which is each scalar's `lowercaseMapping` in turn, with
+    /// ASCII scalars mapped here rather than one small string at a time (most lines are mostly
+    /// ASCII).
+    static func lowercased(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                let byte = UInt8(truncatingIfNeeded: scalar.value)
+                bytes.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+            } else {
+                bytes += scalar.properties.lowercaseMapping.utf8
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Where the phrase key of the ASCII bytes `b` lies: trimmed, final full stops dropped;
     /// `nil` when `b` is not ASCII.
     private static func asciiPhraseKeyBounds(_ b: UnsafeBufferPointer<UInt8>) -> (start: Int, end: Int)? {
