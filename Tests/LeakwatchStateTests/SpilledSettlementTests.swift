@@ -34,14 +34,17 @@ import Testing
         }
     }
 
-    @Test(arguments: [64, 700, 1 << 20])
-    func aSpilledStreamedExportSettlesAsTheWholeFileDoes(chunkBytes: Int) throws {
+    /// Overlapped: each chunk matched on another thread while the next is parsed, its alerts
+    /// built meanwhile.
+    @Test(arguments: [64, 700, 1 << 20], [false, true])
+    func aSpilledStreamedExportSettlesAsTheWholeFileDoes(chunkBytes: Int, overlapped: Bool) throws {
         let wholeLedger = StateLedger(database: try StateDatabase(path: ":memory:"), spool: nil)
         // Two alerts in memory at most: the settled batches spill too.
         let spilledLedger = StateLedger(database: try StateDatabase(path: ":memory:"), spool: nil, alertsInMemory: 2)
         let wholeScanner = ExportScanner(ruleSet: shippedRules, fingerprintKey: Self.key)
         var spillingScanner = wholeScanner
         spillingScanner.makeSpill = AlertSpillFile.maker()
+        spillingScanner.overlapsMatching = overlapped
         let scratch = try MatchScratch()
         var spilledBatches = 0
         var sightings = 0

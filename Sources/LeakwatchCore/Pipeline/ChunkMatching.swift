@@ -56,13 +56,18 @@ struct ChunkMatching {
     }
 
     /// Adds the next messages of the export and matches those whose neighbours are all known.
-    /// `alongside`, when given, is more work on these messages for the thread that matches them:
-    /// it runs before their match, after the work given with earlier messages (on the caller's
-    /// thread when matching is not overlapped, or nothing is ready to match).
-    mutating func add(_ messages: [Message], alongside: (@Sendable () -> Void)? = nil) {
+    ///
+    /// `alongside`, when given, is more work on these messages that must follow the caller's own
+    /// work on the earlier ones: when the match runs on another thread, `alongside` runs there
+    /// after it, once `gate` is signalled (the caller signals it when its work is done);
+    /// otherwise it is returned, for the caller to run then.
+    @discardableResult
+    mutating func add(
+        _ messages: [Message], after gate: DispatchSemaphore? = nil, alongside: (@Sendable () -> Void)? = nil
+    ) -> (@Sendable () -> Void)? {
         join()
         pending += messages
-        if !matchReady(upTo: messageCount - window, alongside: alongside) { alongside?() }
+        return matchReady(upTo: messageCount - window, alongside: alongside, after: gate) ? nil : alongside
     }
 
     /// Matches what is left: no more messages come.
@@ -76,17 +81,27 @@ struct ChunkMatching {
     /// Whether `finish()` was called.
     private var finished = false
 
-    /// Calls `body` with the hits whose alerts can be built now, in message order, then forgets
-    /// them and the messages only they needed (a streamed export's alerts are built chunk by
-    /// chunk, so nothing grows with the export). A hit is ready once the messages that may reply
-    /// to it have been matched (all hits are, after `finish()`); hits on one message are handed
-    /// out together (a redacting hit masks the others' excerpts). `message` looks up hit
-    /// messages, `follower` the messages after them, by index in the export.
+    /// Hits whose alerts can be built, with the messages they need.
+    struct ReadyHits: Sendable {
+        /// In message order.
+        var hits: [RuleHit] = []
+        var hitMessages = IndexedMessages()
+        var followerMessages = IndexedMessages()
+
+        /// The hit message at `index` in the export.
+        func message(_ index: Int) -> Message? { hitMessages[index] }
+        /// The message at `index` in the export, when a hit or a follower of one.
+        func follower(_ index: Int) -> Message? { hitMessages[index] ?? followerMessages[index] }
+    }
+
+    /// The hits whose alerts can be built now, in message order; forgets them and the messages
+    /// only they needed (a streamed export's alerts are built chunk by chunk, so nothing grows
+    /// with the export). A hit is ready once the messages that may reply to it have been matched
+    /// (all hits are, after `finish()`); hits on one message are handed out together (a
+    /// redacting hit masks the others' excerpts).
     ///
     /// Call it when no match is in flight: after `join()` or `finish()`.
-    mutating func takeReadyHits(
-        _ body: ([RuleHit], _ message: (Int) -> Message?, _ follower: (Int) -> Message?) -> Void
-    ) {
+    mutating func takeReadyHits() -> ReadyHits {
         let ruleSet = matcher.ruleSet
         let lookahead = ruleSet.responsePhrases.map(ResponseCollector.lookahead) ?? 0
         // The first message with a hit that still waits for its replies.
@@ -99,14 +114,14 @@ struct ChunkMatching {
             }
         }
         let readyCount = hits.firstIndex { $0.messageIndex >= waitingMessage } ?? hits.count
-        guard readyCount > 0 else { return }
-        let hitMessages = hitMessages
-        let followerMessages = followerMessages
-        body(Array(hits[..<readyCount]), { hitMessages[$0] }, { hitMessages[$0] ?? followerMessages[$0] })
+        guard readyCount > 0 else { return ReadyHits() }
+        let ready = ReadyHits(
+            hits: Array(hits[..<readyCount]), hitMessages: hitMessages, followerMessages: followerMessages)
         hits.removeFirst(readyCount)
         let keepFrom = hits.first?.messageIndex ?? absorbed
         self.hitMessages.removeAll(before: keepFrom)
         self.followerMessages.removeAll(before: keepFrom)
+        return ready
     }
 
     /// One match: the messages from `sliceStart` on, reporting hits on `own` (slice offsets).
@@ -135,9 +150,11 @@ struct ChunkMatching {
     }
 
     /// Matches the messages before `ready` not matched yet. Returns whether `alongside` was
-    /// handed to a match on another thread.
+    /// handed to a match on another thread (to run after it, once `gate` is signalled).
     @discardableResult
-    private mutating func matchReady(upTo ready: Int, alongside: (@Sendable () -> Void)? = nil) -> Bool {
+    private mutating func matchReady(
+        upTo ready: Int, alongside: (@Sendable () -> Void)? = nil, after gate: DispatchSemaphore? = nil
+    ) -> Bool {
         guard ready > reported else { return false }
         defer {
             reported = ready
@@ -165,8 +182,12 @@ struct ChunkMatching {
         }
         if let backgroundScratch {
             inFlight = BackgroundMatch(scratch: backgroundScratch) { scratch in
-                alongside?()
-                return run(scratch)
+                let outcome = run(scratch)
+                if let alongside {
+                    gate?.wait()
+                    alongside()
+                }
+                return outcome
             }
             return true
         }

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Scans a text export of any size in bounded memory: `StreamingExportParser` reads it chunk by
 /// chunk (a sniff, a survey of the whole file, then chunks cut only before a line that starts a
 /// message), and each chunk's messages are matched with the worker's `MatchScratch`. Rules with a
@@ -56,16 +58,14 @@ public struct StreamingExportScanner: Sendable {
         // Alerts are built as their hits become ready, chunk by chunk, so the messages they are on
         // are not kept to the end; with a spill, the alerts go to disk as they are built. Only
         // `source.participants` is not known until the end.
-        func buildReadyAlerts(_ matching: inout ChunkMatching) throws(LeakwatchError) {
-            guard let head else { return }
+        func buildAlerts(_ ready: ChunkMatching.ReadyHits) throws(LeakwatchError) {
+            guard let head, !ready.hits.isEmpty else { return }
             let file = ScannedFile(path: path, sha256: head.sha256 ?? "")
-            var built: [Alert] = []
-            matching.takeReadyHits { hits, message, follower in
-                built = scanner.alerts(
-                    for: hits, message: { message($0) ?? Message(sent: "", sender: nil, text: "", kind: .text) },
-                    follower: follower, in: head.export, exportIndex: 0, file: file, detectedAt: detectedAt,
-                    transcript: &transcript.builder)
-            }
+            let built = scanner.alerts(
+                for: ready.hits,
+                message: { ready.message($0) ?? Message(sent: "", sender: nil, text: "", kind: .text) },
+                follower: ready.follower, in: head.export, exportIndex: 0, file: file, detectedAt: detectedAt,
+                transcript: &transcript.builder)
             guard !built.isEmpty else { return }
             guard let makeSpill = scanner.makeSpill else {
                 alerts += built
@@ -91,16 +91,22 @@ public struct StreamingExportScanner: Sendable {
             messages: { (messages) throws(LeakwatchError) in
                 let cutMessages = pieces.cut(messages)
                 guard var current = matching.take() else { return }  // `begin` comes first
-                // The previous chunk's match is joined first: its ready hits become alerts before
-                // the transcript is handed to the next match's thread.
+                // The previous chunk's match is joined first, and its ready hits taken. They
+                // become alerts while this chunk is matched, before the transcript learns this
+                // chunk (on the matching thread, after the match).
                 current.join()
-                try buildReadyAlerts(&current)
+                let ready = current.takeReadyHits()
                 let first = current.messageCount
-                // The transcript learns the messages on the thread that matches them.
-                current.add(cutMessages) {
+                let alertsBuilt = DispatchSemaphore(value: 0)
+                let learn = current.add(cutMessages, after: alertsBuilt) {
                     transcript.builder?.add(cutMessages, startingAt: first)
                 }
                 matching = current
+                defer {
+                    alertsBuilt.signal()
+                    learn?()
+                }
+                try buildAlerts(ready)
             })
         let streamed: StreamingExportParser.StreamedExport
         switch reading {
@@ -113,7 +119,7 @@ public struct StreamingExportScanner: Sendable {
             throw LeakwatchError(code: .unparseable, message: "the streamed parse never began", path: path)
         }
         matched.finish()
-        try buildReadyAlerts(&matched)
+        try buildAlerts(matched.takeReadyHits())
 
         let file = ScannedFile(path: path, sha256: streamed.sha256 ?? "")
         var export = streamed.export
@@ -136,9 +142,11 @@ public struct StreamingExportScanner: Sendable {
 
 /// The transcript of a streamed export while its chunks are matched.
 ///
-/// `@unchecked Sendable`: `builder` is changed only by the work handed to `ChunkMatching.add`
-/// with each chunk, which runs one piece at a time, in order (each joined before the next is
-/// started), and read only after `ChunkMatching.finish()` has joined the last.
+/// `@unchecked Sendable`: `builder` is used by one thread at a time, in chunk order: the caller
+/// builds a chunk's alerts with it, then signals the semaphore the work handed to
+/// `ChunkMatching.add` with the next chunk waits on before it adds that chunk; that work is
+/// joined before the caller builds the next alerts, and after `ChunkMatching.finish()`. A
+/// semaphore signal and a `DispatchGroup` wait order the writes before the next reads.
 private final class TranscriptBox: @unchecked Sendable {
     var builder: TranscriptBuilder?
     init(_ builder: TranscriptBuilder?) { self.builder = builder }
