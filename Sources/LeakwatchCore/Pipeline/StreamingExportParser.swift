@@ -21,6 +21,8 @@ import Dispatch
 public struct StreamingExportParser: Sendable {
     /// The default chunk size: 512 KiB (larger chunks cost memory and gained no speed).
     public static let defaultChunkBytes = 512 << 10
+    /// How much the parse reads at a time.
+    static let parseReadBytes = 64 << 10
 
     /// About how many bytes of text are parsed at a time (a chunk is longer when one message is).
     public var chunkBytes: Int
@@ -126,7 +128,10 @@ public struct StreamingExportParser: Sendable {
                 messageCount: 0, sha256: sha256))
 
         // Parse, chunk by chunk.
-        var reader = DecodedLineReader(readBytes: chunkBytes, hashing: false, maxLineBytes: maxLineBytes)
+        // Read in smaller pieces than a chunk: what follows a chunk's cut moves to the front of
+        // the buffer, and it is never more than about one piece.
+        var reader = DecodedLineReader(
+            readBytes: min(chunkBytes, Self.parseReadBytes), hashing: false, maxLineBytes: maxLineBytes)
         var headerScanner = WhatsAppHeaderScanner()
         var cutSearch = 0
         /// Whether the chunk about to be parsed starts inside a message (the last cut was forced).
