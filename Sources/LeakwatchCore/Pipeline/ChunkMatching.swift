@@ -159,8 +159,9 @@ struct ChunkMatching {
         defer {
             reported = ready
             let keepFrom = max(base, reported - window)
-            // The job shares the buffer: this copies only the messages kept.
-            pending.removeFirst(keepFrom - base)
+            // The job shares the buffer: copy out only the messages kept (removing the others in
+            // place would copy them all first).
+            if keepFrom > base { pending = Array(pending[(keepFrom - base)...]) }
             base = keepFrom
         }
         guard budgetExhausted == nil else { return false }
