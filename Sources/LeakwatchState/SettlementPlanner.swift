@@ -26,16 +26,20 @@ struct SettlementPlanner {
     let alertsInMemory: Int
     /// Exports settled before whose stored alerts were put in the batch again (`replay`).
     private var replayed = Set<Int>()
+    /// Whether an export's alerts are made ready on another thread while the earlier ones are
+    /// settled (for a caller with a spare core).
+    let preparesAhead: Bool
 
     init(
         db: SQLiteConnection, result: ScanResult, watch: ContentWatch, detectedAt: String,
-        alertsInMemory: Int = AlertList.defaultMemoryLimit
+        alertsInMemory: Int = AlertList.defaultMemoryLimit, preparesAhead: Bool = false
     ) {
         self.db = db
         self.result = result
         self.watch = watch
         self.detectedAt = detectedAt
         self.alertsInMemory = alertsInMemory
+        self.preparesAhead = preparesAhead
     }
 
     /// Thrown when the scan's watch missed an alert that another export of the same chat added
@@ -121,6 +125,73 @@ struct SettlementPlanner {
         }
     }
 
+    /// An alert of an export being settled, made ready without the database: keyed in its chat,
+    /// with its exposure and the keys of its responses, and written out as the JSON line it is
+    /// stored with. Whether it is new or a sighting is for the database to say.
+    enum PreparedAlert: Sendable {
+        /// An alert without a time to key it by: kept once by its id.
+        case unkeyed(Alert)
+        case keyed(final: Alert, alerted: AlertedMessage, chatMinute: Int, leak: String, json: String)
+    }
+
+    /// Makes `PreparedAlert`s of one export's entries, in order.
+    struct AlertPreparer: Sendable {
+        let chat: ChatAssignment
+        let presence: Presence
+        let names: [Int: String]
+        private var lastPresent: [Int]?
+        private var lastExposure: [String] = []
+
+        init(chat: ChatAssignment, presence: Presence, names: [Int: String]) {
+            self.chat = chat
+            self.presence = presence
+            self.names = names
+        }
+
+        /// `nil` for an entry without the transcript's notes (settled by id elsewhere).
+        mutating func prepare(_ entry: AlertSpillEntry) -> PreparedAlert? {
+            let alert = entry.alert
+            guard let alerted = entry.alerted else { return nil }
+            guard let minute = alerted.facts.minute else { return .unkeyed(alert) }
+            let chatMinute = minute + chat.offset
+            let key = MessageKey.make(
+                chatOrigin: chat.origin, chatMinute: chatMinute, content: alerted.facts.content.hash,
+                ordinal: alerted.facts.ordinal)
+            let leak = "\(chat.id)|\(key)|\(alerted.match)"
+            var final = alert
+            final.message.key = key
+            // Who was there changes only with joins and leaves: alerts share one list while it
+            // stays the same (one copy in memory, not one per alert).
+            let present = presence.present(at: chatMinute)
+            if present != lastPresent {
+                lastPresent = present
+                lastExposure = present.map { names[$0] ?? "?" }.sorted()
+            }
+            final.exposure = lastExposure
+            if var responses = final.responses {
+                for (position, facts) in entry.responders.enumerated() where position < responses.count {
+                    guard let replyMinute = facts.minute else { continue }
+                    responses[position].key = MessageKey.make(
+                        chatOrigin: chat.origin, chatMinute: replyMinute + chat.offset, content: facts.content.hash,
+                        ordinal: facts.ordinal)
+                }
+                final.responses = responses
+            }
+            return .keyed(
+                final: final, alerted: alerted, chatMinute: chatMinute, leak: leak,
+                json: AlertFormatting.jsonLine(final))
+        }
+    }
+
+    /// An export's entries while another thread reads them (`ProducedAhead`).
+    ///
+    /// `@unchecked Sendable`: `entries` is used by the producer thread only, from its start until
+    /// `ProducedAhead.finish()` has waited for it to return; the caller reads it after that.
+    private final class EntriesBox: @unchecked Sendable {
+        var entries: Entries
+        init(_ entries: Entries) { self.entries = entries }
+    }
+
     // MARK: - One export
 
     private mutating func settle(
@@ -149,52 +220,48 @@ struct SettlementPlanner {
 
         let presence = Presence(evidence: try presenceEvidence(chatID: chat.id))
         let names = try participantNames(chatID: chat.id, exportID: exportID)
-        var lastPresent: [Int]?
-        var lastExposure: [String] = []
-        while let entry = try entries.next() {
-            let alert = entry.alert
-            guard let alerted = entry.alerted else { continue }
-            guard let minute = alerted.facts.minute else {
+        var preparer = AlertPreparer(chat: chat, presence: presence, names: names)
+        func settle(_ prepared: PreparedAlert) throws {
+            switch prepared {
+            case .unkeyed(let alert):
                 try keepUnkeyed(alert, exportID: exportID)
-                continue
-            }
-            let chatMinute = minute + chat.offset
-            let key = MessageKey.make(
-                chatOrigin: chat.origin, chatMinute: chatMinute, content: alerted.facts.content.hash,
-                ordinal: alerted.facts.ordinal)
-            let leak = "\(chat.id)|\(key)|\(alerted.match)"
-            if let existing = try storedAlert(leak: leak) {
-                try sight(existing, facts: alerted.facts, exportID: exportID, summary: summary, people: people)
-                continue
-            }
-            var final = alert
-            final.message.key = key
-            // Who was there changes only with joins and leaves: alerts share one list while it
-            // stays the same (one copy in memory, not one per alert).
-            let present = presence.present(at: chatMinute)
-            if present != lastPresent {
-                lastPresent = present
-                lastExposure = present.map { names[$0] ?? "?" }.sorted()
-            }
-            final.exposure = lastExposure
-            if var responses = final.responses {
-                for (position, facts) in entry.responders.enumerated() where position < responses.count {
-                    guard let replyMinute = facts.minute else { continue }
-                    responses[position].key = MessageKey.make(
-                        chatOrigin: chat.origin, chatMinute: replyMinute + chat.offset, content: facts.content.hash,
-                        ordinal: facts.ordinal)
+            case .keyed(let final, let alerted, let chatMinute, let leak, let json):
+                if let existing = try storedAlert(leak: leak) {
+                    try sight(existing, facts: alerted.facts, exportID: exportID, summary: summary, people: people)
+                    return
                 }
-                final.responses = responses
+                try db.run(
+                    """
+                    INSERT INTO alert(id, chat_id, leak, message_key, content, minute, rule_id, category, severity,
+                                      participant_id, export_id, line, json)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                    """, final.id, chat.id, leak, final.message.key, alerted.facts.content.hash, chatMinute,
+                    final.rule.id, final.rule.category, final.rule.severity,
+                    try alerted.facts.sender.map { try people.participant($0) }, exportID, final.message.line, json)
+                try batch.alerts.append(final)
             }
-            try db.run(
-                """
-                INSERT INTO alert(id, chat_id, leak, message_key, content, minute, rule_id, category, severity,
-                                  participant_id, export_id, line, json)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                """, final.id, chat.id, leak, key, alerted.facts.content.hash, chatMinute, final.rule.id,
-                final.rule.category, final.rule.severity, try alerted.facts.sender.map { try people.participant($0) },
-                exportID, final.message.line, AlertFormatting.jsonLine(final))
-            try batch.alerts.append(final)
+        }
+        if preparesAhead {
+            // The alerts are read back, keyed and written out as JSON on another thread while
+            // this one settles the ones before.
+            let reading = EntriesBox(entries)
+            let ahead = ProducedAhead<PreparedAlert> { [preparer] emit in
+                var preparer = preparer
+                while let entry = try reading.entries.next() {
+                    if let prepared = preparer.prepare(entry) { try emit(prepared) }
+                }
+            }
+            defer {
+                ahead.finish()
+                entries = reading.entries
+            }
+            while let prepared = try ahead.next() {
+                for item in prepared { try settle(item) }
+            }
+        } else {
+            while let entry = try entries.next() {
+                if let prepared = preparer.prepare(entry) { try settle(prepared) }
+            }
         }
         // Alerted messages of earlier exports that this export holds, whether or not a rule
         // fired on them here.

@@ -49,11 +49,18 @@ public final class StateLedger: Sendable {
     /// How many alerts of a settled streamed export a batch keeps in memory; the rest wait in a
     /// spill file until they are delivered.
     public let alertsInMemory: Int
+    /// Whether a file's alerts are made ready (keyed, written out as JSON) on another thread while
+    /// the earlier ones are settled: for a caller with a core to spare.
+    public let preparesAhead: Bool
 
-    public init(database: StateDatabase, spool: AlertSpool?, alertsInMemory: Int = AlertList.defaultMemoryLimit) {
+    public init(
+        database: StateDatabase, spool: AlertSpool?, alertsInMemory: Int = AlertList.defaultMemoryLimit,
+        preparesAhead: Bool = false
+    ) {
         self.database = database
         self.spool = spool
         self.alertsInMemory = alertsInMemory
+        self.preparesAhead = preparesAhead
     }
 
     /// The contents of every alerted message: what a scan must watch for (see `ContentWatch`).
@@ -100,7 +107,8 @@ public final class StateLedger: Sendable {
             do throws(LeakwatchError) {
                 planned = try database.write { db -> (all: AlertBatch, fresh: AlertBatch)? in
                     var planner = SettlementPlanner(
-                        db: db, result: result, watch: watch, detectedAt: detectedAt, alertsInMemory: alertsInMemory)
+                        db: db, result: result, watch: watch, detectedAt: detectedAt, alertsInMemory: alertsInMemory,
+                        preparesAhead: preparesAhead)
                     do {
                         try planner.settle()
                     } catch is SettlementPlanner.StaleWatch {

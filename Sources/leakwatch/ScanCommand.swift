@@ -120,14 +120,17 @@ struct ScanCommand: AsyncParsableCommand {
         if let size = streaming.chunkBytes { session.chunkBytes = max(1, size) }
         if let size = maxArchiveSize.flatMap(DaemonConfiguration.parseSize) { session.maxArchiveBytes = size }
 
+        let (files, expandErrors) = FileReading.expand(paths)
         let ledger: StateLedger
         do {
-            ledger = StateLedger(database: try StateDatabase(path: state ?? StateDatabase.temporary), spool: nil)
+            // With a core to spare (fewer files than workers), settlement uses it too.
+            ledger = StateLedger(
+                database: try StateDatabase(path: state ?? StateDatabase.temporary), spool: nil,
+                preparesAhead: files.count < session.workers)
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)
         }
-        let (files, expandErrors) = FileReading.expand(paths)
         var failed = !expandErrors.isEmpty
         for error in expandErrors { Terminal.error(error.description) }
 

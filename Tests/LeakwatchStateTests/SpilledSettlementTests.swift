@@ -35,12 +35,13 @@ import Testing
     }
 
     /// Overlapped: each chunk matched on another thread while the next is parsed, its alerts
-    /// built meanwhile.
+    /// built meanwhile; and the settled alerts made ready on another thread.
     @Test(arguments: [64, 700, 1 << 20], [false, true])
     func aSpilledStreamedExportSettlesAsTheWholeFileDoes(chunkBytes: Int, overlapped: Bool) throws {
         let wholeLedger = StateLedger(database: try StateDatabase(path: ":memory:"), spool: nil)
         // Two alerts in memory at most: the settled batches spill too.
-        let spilledLedger = StateLedger(database: try StateDatabase(path: ":memory:"), spool: nil, alertsInMemory: 2)
+        let spilledLedger = StateLedger(
+            database: try StateDatabase(path: ":memory:"), spool: nil, alertsInMemory: 2, preparesAhead: overlapped)
         let wholeScanner = ExportScanner(ruleSet: shippedRules, fingerprintKey: Self.key)
         var spillingScanner = wholeScanner
         spillingScanner.makeSpill = AlertSpillFile.maker()
