@@ -285,6 +285,24 @@ struct WhatsAppParserTests {
         "Ⅻ ⓐⒶ 𐐀𐐨", "\u{10FFFF}A\u{FFFD}B",
     ]
 
+    @Test("every AM/PM word starts with a byte its table's first-byte filter lets through")
+    func meridiemFirstBytes() {
+        for (table, starts) in [
+            (WhatsAppPhrases.meridiemSuffixes, WhatsAppPhrases.meridiemSuffixFirstBytes),
+            (WhatsAppPhrases.meridiemPrefixes, WhatsAppPhrases.meridiemPrefixFirstBytes),
+        ] {
+            for entry in table {
+                guard let first = entry.bytes.first else {
+                    Issue.record("an empty AM/PM word")
+                    continue
+                }
+                #expect(starts[Int(first)])
+                // The scanner compares ASCII letters caselessly.
+                if first >= 0x61 && first <= 0x7A { #expect(starts[Int(first - 0x20)]) }
+            }
+        }
+    }
+
     @Test("phrase keys lowercase exactly as String.lowercased()", arguments: lowercaseCases)
     func lowercasing(_ text: String) {
         #expect(WhatsAppUTF8.lowercased(text[...]) == text.lowercased())

@@ -269,7 +269,9 @@ struct WhatsAppHeaderScanner {
     private func parseTime(_ p: Int) -> (WhatsAppRawTime, Int)? {
         var q = p
         var meridiem = WhatsAppMeridiem.none
-        if let (found, length) = matchMeridiem(q, table: WhatsAppPhrases.meridiemPrefixes) {
+        if let (found, length) = matchMeridiem(
+            q, table: WhatsAppPhrases.meridiemPrefixes, firstBytes: WhatsAppPhrases.meridiemPrefixFirstBytes)
+        {
             meridiem = found
             q = skipSpaces(q + length)
         }
@@ -288,7 +290,9 @@ struct WhatsAppHeaderScanner {
 
         if meridiem == .none {
             let r = skipSpaces(q)
-            if let (found, length) = matchMeridiem(r, table: WhatsAppPhrases.meridiemSuffixes) {
+            if let (found, length) = matchMeridiem(
+                r, table: WhatsAppPhrases.meridiemSuffixes, firstBytes: WhatsAppPhrases.meridiemSuffixFirstBytes)
+            {
                 meridiem = found
                 q = r + length
             }
@@ -306,10 +310,12 @@ struct WhatsAppHeaderScanner {
         return true
     }
 
-    /// The longest AM/PM word of `table` at `p` that is not followed by a letter.
-    private func matchMeridiem(_ p: Int, table: [(bytes: [UInt8], meridiem: WhatsAppMeridiem)]) -> (
-        WhatsAppMeridiem, Int
-    )? {
+    /// The longest AM/PM word of `table` at `p` that is not followed by a letter. `firstBytes`
+    /// (`WhatsAppPhrases.firstBytes(of: table)`) turns most positions away at once.
+    private func matchMeridiem(
+        _ p: Int, table: [(bytes: [UInt8], meridiem: WhatsAppMeridiem)], firstBytes: [Bool]
+    ) -> (WhatsAppMeridiem, Int)? {
+        guard p < count, firstBytes[Int(clean[p])] else { return nil }
         for entry in table where matches(entry.bytes, at: p, caseInsensitive: true) {
             let after = p + entry.bytes.count
             if let last = entry.bytes.last, last < 0x80, (last | 0x20) >= 0x61, (last | 0x20) <= 0x7A,

@@ -30,6 +30,22 @@ enum WhatsAppPhrases {
         ("de la mañana", .am), ("de la tarde", .pm), ("de la noche", .pm),
     ])
 
+    /// Whether a byte can start a word of `table` as `WhatsAppHeaderScanner` compares them (ASCII
+    /// caseless): the word's first byte, and the capital of a lowercase ASCII letter. Every byte
+    /// when a word is empty.
+    static func firstBytes(of table: [(bytes: [UInt8], meridiem: WhatsAppMeridiem)]) -> [Bool] {
+        var starts = [Bool](repeating: false, count: 256)
+        for entry in table {
+            guard let first = entry.bytes.first else { return [Bool](repeating: true, count: 256) }
+            starts[Int(first)] = true
+            if first >= 0x61 && first <= 0x7A { starts[Int(first - 0x20)] = true }
+        }
+        return starts
+    }
+
+    static let meridiemSuffixFirstBytes = firstBytes(of: meridiemSuffixes)
+    static let meridiemPrefixFirstBytes = firstBytes(of: meridiemPrefixes)
+
     /// AM/PM written before the time (`午後2:56:01`, `오후 2:56`).
     static let meridiemPrefixes = table([
         ("午前", .am), ("午後", .pm), ("上午", .am), ("下午", .pm), ("凌晨", .am), ("早上", .am), ("中午", .pm), ("晚上", .pm),
