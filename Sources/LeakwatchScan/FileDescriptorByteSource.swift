@@ -13,20 +13,13 @@ public struct FileDescriptorByteSource: ExportByteSource {
     }
 
     public mutating func read(maxBytes: Int) throws(LeakwatchError) -> [UInt8] {
-        var failure: PosixError?
-        let offset = offset
-        let file = file
-        // Not zeroed first: `pread` fills what is kept.
-        let bytes = [UInt8](unsafeUninitializedCapacity: max(1, maxBytes)) { buffer, count in
-            do throws(PosixError) {
-                count = try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
-            } catch {
-                failure = error
-                count = 0
-            }
+        let bytes: [UInt8]
+        do throws(PosixError) {
+            bytes = try file.read(upTo: max(1, maxBytes), at: offset)
+        } catch {
+            throw LeakwatchError(.unreadable, "read failed", error)
         }
-        if let failure { throw LeakwatchError(.unreadable, "read failed", failure) }
-        self.offset += bytes.count
+        offset += bytes.count
         return bytes
     }
 
