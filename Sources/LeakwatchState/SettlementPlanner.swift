@@ -214,9 +214,12 @@ struct SettlementPlanner {
             transcript: transcript, summary: summary, exportIndex: exportIndex,
             span: min(first, last)...max(first, last))
         let exportID = try exportRow(index: exportIndex, summary: summary, chat: chat, transcript: transcript)
-        var people = PeopleMap(db: db, chatID: chat.id, exportID: exportID, known: chat.senders)
+        var people = PeopleMap(
+            db: db, chatID: chat.id, exportID: exportID, known: chat.senders, chatIsNew: chat.isNew)
         try learn(transcript: transcript, chat: chat, exportID: exportID, people: &people)
-        try resolveOwners(chatID: chat.id)
+        // Who exported a chat is read from other exports' accounts of the same events: a new
+        // chat has none yet.
+        if !chat.isNew { try resolveOwners(chatID: chat.id) }
 
         let presence = Presence(evidence: try presenceEvidence(chatID: chat.id))
         let names = try participantNames(chatID: chat.id, exportID: exportID)
@@ -355,6 +358,9 @@ struct SettlementPlanner {
         var pairs: Int
         /// Sender names matched by the alignment.
         var senders: [String: Int]
+        /// Made for this export just now: nothing is known of it yet (no samples, anchors or
+        /// names to look a sender up by).
+        var isNew = false
     }
 
     /// A message content held by more chats than this is not counted as evidence of a chat.
@@ -406,7 +412,8 @@ struct SettlementPlanner {
         let origin = "\(result.file.sha256):\(summary.entry ?? ""):\(exportIndex)"
         try db.run(
             "INSERT INTO chat(origin, name, created_at) VALUES (?1, ?2, ?3)", origin, summary.chat, detectedAt)
-        return ChatAssignment(id: Int(db.lastInsertRowID), origin: origin, offset: 0, pairs: 0, senders: [:])
+        return ChatAssignment(
+            id: Int(db.lastInsertRowID), origin: origin, offset: 0, pairs: 0, senders: [:], isNew: true)
     }
 
     /// A scan's watch must cover every alert of the chat: an alert added by another export since
@@ -445,8 +452,9 @@ struct SettlementPlanner {
     private func learn(transcript: ExportTranscript, chat: ChatAssignment, exportID: Int, people: inout PeopleMap)
         throws
     {
-        // Senders the alignment did not place: by a few of their messages, then by name.
-        for sender in transcript.senders where people.known[sender.name] == nil {
+        // Senders the alignment did not place: by a few of their messages, then by name. A new
+        // chat has no messages to vote with.
+        for sender in transcript.senders where !chat.isNew && people.known[sender.name] == nil {
             var votes: [Int: Int] = [:]
             for sample in sender.samples {
                 guard let minute = sample.minute else { continue }
@@ -467,28 +475,37 @@ struct SettlementPlanner {
                 people.known[sender.name] = best.key
             }
         }
+        // Rows go in a few statements per table (`insert(_:row:_:)`), in the order they are made.
+        var wrote: [[any SQLiteBindable]] = []
+        var samples: [[any SQLiteBindable]] = []
         for sender in transcript.senders {
             let participant = try people.participant(sender.name)
             for (minute, line) in [(sender.firstMinute, sender.firstLine), (sender.lastMinute, sender.lastLine)] {
                 guard let minute else { continue }
-                try db.run(
-                    "INSERT INTO presence(chat_id, participant_id, minute, kind, export_id, line) VALUES (?1, ?2, ?3, 'wrote', ?4, ?5)",
-                    chat.id, participant, minute + chat.offset, exportID, line)
+                wrote.append([chat.id, participant, minute + chat.offset, exportID, line])
             }
             for sample in sender.samples {
                 guard let minute = sample.minute else { continue }
-                try db.run(
-                    "INSERT OR IGNORE INTO sample(chat_id, minute, content, ordinal, participant_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    chat.id, minute + chat.offset, sample.content.hash, sample.ordinal, participant)
+                samples.append([chat.id, minute + chat.offset, sample.content.hash, sample.ordinal, participant])
             }
         }
+        try db.insert(
+            "INSERT INTO presence(chat_id, participant_id, minute, kind, export_id, line) VALUES",
+            row: "(?, ?, ?, 'wrote', ?, ?)", wrote)
+        try db.insert(
+            "INSERT OR IGNORE INTO sample(chat_id, minute, content, ordinal, participant_id) VALUES",
+            row: "(?, ?, ?, ?, ?)", samples)
+        var anchors: [[any SQLiteBindable]] = []
         for anchor in transcript.anchors {
             guard let minute = anchor.minute else { continue }
-            try db.run(
-                "INSERT OR IGNORE INTO anchor(chat_id, minute, content, ordinal, participant_id, level) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            anchors.append([
                 chat.id, minute + chat.offset, anchor.content.hash, anchor.ordinal,
-                try anchor.sender.map { try people.participant($0) }, transcript.anchorLevel)
+                try anchor.sender.map { try people.participant($0) }, transcript.anchorLevel,
+            ])
         }
+        try db.insert(
+            "INSERT OR IGNORE INTO anchor(chat_id, minute, content, ordinal, participant_id, level) VALUES",
+            row: "(?, ?, ?, ?, ?, ?)", anchors)
         for event in transcript.events {
             guard let minute = event.minute else { continue }
             let actor = try event.actor.flatMap { $0 == ExportOwner.name ? nil : try people.participant($0) }
@@ -517,11 +534,9 @@ struct SettlementPlanner {
                 }
             }
         }
-        for (name, participant) in people.known {
-            try db.run(
-                "INSERT OR IGNORE INTO alias(export_id, written, participant_id) VALUES (?1, ?2, ?3)", exportID, name,
-                participant)
-        }
+        try db.insert(
+            "INSERT OR IGNORE INTO alias(export_id, written, participant_id) VALUES", row: "(?, ?, ?)",
+            people.known.map { name, participant in [exportID, name, participant] })
     }
 
     /// Finds who exported each export of the chat whose owner is not known yet: the app writes
@@ -611,12 +626,15 @@ struct PeopleMap {
     let chatID: Int
     let exportID: Int
     var known: [String: Int]
+    /// The chat was made for this export: no other export writes a name in it yet.
+    let chatIsNew: Bool
 
-    init(db: SQLiteConnection, chatID: Int, exportID: Int, known: [String: Int]) {
+    init(db: SQLiteConnection, chatID: Int, exportID: Int, known: [String: Int], chatIsNew: Bool = false) {
         self.db = db
         self.chatID = chatID
         self.exportID = exportID
         self.known = known
+        self.chatIsNew = chatIsNew
     }
 
     /// Whether a participant already has a name in this export.
@@ -626,12 +644,15 @@ struct PeopleMap {
     /// chat writes the same way; else a new participant.
     mutating func participant(_ name: String) throws -> Int {
         if let found = known[name] { return found }
-        let sameName = try db.statement(
-            """
-            SELECT alias.participant_id FROM alias JOIN export ON export.id = alias.export_id
-            WHERE export.chat_id = ?1 AND alias.written = ?2 LIMIT 1
-            """
-        ).first(chatID, name) { $0.int(0) }
+        let sameName =
+            chatIsNew
+            ? nil
+            : try db.statement(
+                """
+                SELECT alias.participant_id FROM alias JOIN export ON export.id = alias.export_id
+                WHERE export.chat_id = ?1 AND alias.written = ?2 LIMIT 1
+                """
+            ).first(chatID, name) { $0.int(0) }
         if let sameName, !isTaken(sameName) {
             known[name] = sameName
             return sameName

@@ -4,7 +4,8 @@ import CSQLite
 /// `deinit` after its cached statements are finalized.
 ///
 /// Not `Sendable`: one owner uses it at a time (the state database keeps it behind a `Mutex`).
-/// SQLite itself is opened in serialized mode (`SQLITE_OPEN_FULLMUTEX`) all the same.
+/// So SQLite is opened in multi-thread mode (`SQLITE_OPEN_NOMUTEX`): it does not lock the
+/// connection again on every call.
 public final class SQLiteConnection {
     /// How to open the file.
     public enum Mode: Sendable {
@@ -23,7 +24,8 @@ public final class SQLiteConnection {
 
     /// Opens `path` with `sqlite3_open_v2`, with extended result codes on.
     public init(path: String, mode: Mode = .readWriteCreate) throws(SQLiteError) {
-        var flags = SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW
+        _ = Self.processConfigured
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
         switch mode {
         case .readWriteCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         case .readWrite: flags |= SQLITE_OPEN_READWRITE
@@ -40,6 +42,11 @@ public final class SQLiteConnection {
         self.handle = db
         self.path = path
     }
+
+    /// Process-wide settings, made once before the first connection opens (SQLite takes them
+    /// only before it is initialized): no statistics on its own memory use, whose global mutex
+    /// every allocation would otherwise take.
+    private static let processConfigured: Void = { _ = csqlite_disable_memory_statistics() }()
 
     deinit {
         cache.removeAll()  // finalize every statement before closing
@@ -78,6 +85,29 @@ public final class SQLiteConnection {
         try statement.bind(values)
         while try statement.step() {}
         try statement.bind([])
+    }
+
+    /// The most rows one `insert(_:row:_:)` statement takes.
+    public static let rowsPerInsert = 32
+
+    /// Inserts `rows` with a few multi-row statements rather than one statement each (32 rows,
+    /// then 16, 8, ... for the rest), in order: `head` is the statement up to its rows
+    /// (`INSERT INTO t(a, b, c) VALUES`), `row` one row, with an anonymous `?` for each of its
+    /// values (`(?, ?, 'x')`). Each element of `rows` is one row's values.
+    public func insert(_ head: String, row: String, _ rows: [[any SQLiteBindable]]) throws(SQLiteError) {
+        var start = 0
+        var values: [any SQLiteBindable] = []
+        while start < rows.count {
+            var size = Self.rowsPerInsert
+            while size > rows.count - start { size /= 2 }
+            let statement = try statement(head + " " + repeatElement(row, count: size).joined(separator: ", "))
+            values.removeAll(keepingCapacity: true)
+            for one in rows[start..<(start + size)] { values.append(contentsOf: one) }
+            try statement.bind(values)
+            while try statement.step() {}
+            try statement.bind([])
+            start += size
+        }
     }
 
     /// The value of a single-value query, as text (nil when there is no row or it is NULL).

@@ -52,6 +52,23 @@ import Testing
         #expect(try again.read { try $0.scalarInt("SELECT count(*) FROM delivered") } == 1)
     }
 
+    /// Rows inserted a few statements at a time (32, 16, ... rows each) arrive all, in order,
+    /// with their literal columns; `OR IGNORE` keeps the first of two rows with one key.
+    @Test(arguments: [0, 1, 2, 31, 32, 33, 63, 100])
+    func rowsAreInsertedInOrderWithMultiRowStatements(_ count: Int) throws {
+        let db = try SQLiteConnection(path: ":memory:")
+        try db.execute("CREATE TABLE t(n INTEGER PRIMARY KEY, label TEXT, kind TEXT, missing INTEGER)")
+        let rows: [[any SQLiteBindable]] = (0..<count).map { n in [n, "row \(n)", n % 3 == 0 ? nil : n] }
+        try db.insert("INSERT OR IGNORE INTO t(n, label, kind, missing) VALUES", row: "(?, ?, 'fixed', ?)", rows)
+        try db.insert(
+            "INSERT OR IGNORE INTO t(n, label, kind, missing) VALUES", row: "(?, ?, 'again', NULL)",
+            rows.map { [$0[0], $0[1]] })
+        let stored = try db.statement("SELECT n, label, kind, missing FROM t ORDER BY rowid").map {
+            "\($0.int(0)) \($0.text(1)) \($0.text(2)) \($0.optionalInt(3).map(String.init) ?? "-")"
+        }
+        #expect(stored == (0..<count).map { "\($0) row \($0) fixed \($0 % 3 == 0 ? "-" : String($0))" })
+    }
+
     /// The write-ahead log is checkpointed and cut back as it goes, so it stays small however many
     /// transactions there are (a state directory on a small disk is not filled by it).
     @Test func theWriteAheadLogStaysSmall() throws {
