@@ -85,6 +85,11 @@ struct MessageIdentityTests {
         ("You left", .left, [ExportOwner.name], nil),
         ("Dave removed Jess Green", .left, ["Jess Green"], "Dave"),
         ("Du hast Mallory hinzugefügt.", .joined, ["Mallory"], nil),
+        // Blank ends (tab, no-break and narrow no-break spaces are Unicode space separators) and
+        // the marks around a number's name.
+        ("\t\u{00A0}Dave added ~\u{202A}+44 7700 900123\u{202C}.\u{202F}", .joined, ["+44 7700 900123"], "Dave"),
+        ("Zoë added Renée and Jürgen", .joined, ["Renée", "Jürgen"], "Zoë"),
+        ("Ann a ajouté Bob et Chloé", .joined, ["Bob", "Chloé"], nil),
     ]
 
     @Test(arguments: membershipLines.map { ($0.0, $0.1, $0.2, $0.3) })

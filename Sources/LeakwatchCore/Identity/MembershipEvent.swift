@@ -1,5 +1,3 @@
-import Foundation
-
 /// A change of who is in a group, from an app-written line: people added, joining, leaving or
 /// removed (and the creator of the group, who is in it from then on).
 public struct MembershipEvent: Sendable, Hashable {
@@ -51,7 +49,9 @@ public enum MembershipEventReader {
     /// The event a system line states, if it states one.
     public static func event(in message: Message, index: Int) -> MembershipEvent? {
         guard message.kind == .system else { return nil }
-        var text = message.text.trimmingCharacters(in: .whitespaces)
+        // App-written phrases, found byte for byte (`firstRange(ofBytes:)`): these run on every
+        // system line of every export.
+        var text = trimmed(message.text[...], where: isBlank)
         while text.last == "." { text.removeLast() }
         let minute = message.timestamp.map(MessageFacts.minute(of:))
         func make(_ change: MembershipEvent.Change, _ people: [String], actor: String?) -> MembershipEvent? {
@@ -61,7 +61,7 @@ public enum MembershipEventReader {
                 change: change, people: people, actor: actor.map(resolve), index: index, line: message.line,
                 minute: minute)
         }
-        if let range = text.range(of: " joined using") ?? text.range(of: " joined via") {
+        if let range = text.firstRange(ofBytes: " joined using") ?? text.firstRange(ofBytes: " joined via") {
             return make(.joined, [String(text[..<range.lowerBound])], actor: nil)
         }
         if text.hasSuffix(" joined") {
@@ -70,10 +70,10 @@ public enum MembershipEventReader {
         if text.hasSuffix(" left") {
             return make(.left, [String(text.dropLast(" left".count))], actor: nil)
         }
-        if let range = text.range(of: " removed ") {
+        if let range = text.firstRange(ofBytes: " removed ") {
             return make(.left, names(text[range.upperBound...]), actor: String(text[..<range.lowerBound]))
         }
-        if let range = text.range(of: " added ") {
+        if let range = text.firstRange(ofBytes: " added ") {
             return make(.joined, names(text[range.upperBound...]), actor: String(text[..<range.lowerBound]))
         }
         if text.hasSuffix(" was added") || text.hasSuffix(" were added") {
@@ -81,7 +81,7 @@ public enum MembershipEventReader {
                 text.hasSuffix(" was added") ? text.dropLast(" was added".count) : text.dropLast(" were added".count)
             return make(.joined, [String(subject)], actor: nil)
         }
-        if let range = text.range(of: " created group") ?? text.range(of: " created this group") {
+        if let range = text.firstRange(ofBytes: " created group") ?? text.firstRange(ofBytes: " created this group") {
             return make(.joined, [String(text[..<range.lowerBound])], actor: nil)
         }
         // Other languages: who was added or joined, as the WhatsApp parser reads it.
@@ -94,12 +94,12 @@ public enum MembershipEventReader {
     static func names(_ list: Substring) -> [String] {
         var out: [String] = []
         for piece in list.split(separator: ",") {
-            var rest = String(piece)
-            while let range = rest.range(of: " and ") {
+            var rest = piece
+            while let range = rest.firstRange(ofBytes: " and ") {
                 out.append(String(rest[..<range.lowerBound]))
-                rest = String(rest[range.upperBound...])
+                rest = rest[range.upperBound...]
             }
-            out.append(rest)
+            out.append(String(rest))
         }
         return out
     }
@@ -108,7 +108,25 @@ public enum MembershipEventReader {
     static func resolve(_ name: String) -> String {
         let tidy = name.split(whereSeparator: { $0 == " " || $0 == "\u{00A0}" || $0 == "\u{202F}" }).joined(
             separator: " ")
-        let trimmed = tidy.trimmingCharacters(in: CharacterSet(charactersIn: "~\u{200E}\u{200F}\u{202A}\u{202C} "))
-        return ExportOwner.isYou(trimmed) ? ExportOwner.name : trimmed
+        let name = String(trimmed(tidy[...], where: { nameMarks.contains($0) }))
+        return ExportOwner.isYou(name) ? ExportOwner.name : name
+    }
+
+    /// What is trimmed from the ends of a name: `~` (WhatsApp's mark before a number's profile
+    /// name), direction marks, spaces.
+    private static let nameMarks: Set<Unicode.Scalar> = ["~", "\u{200E}", "\u{200F}", "\u{202A}", "\u{202C}", " "]
+
+    /// A tab or a space separator (Unicode category Zs): Foundation's `CharacterSet.whitespaces`.
+    private static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+    }
+
+    /// `text` without the scalars at either end for which `trim` holds.
+    private static func trimmed(_ text: Substring, where trim: (Unicode.Scalar) -> Bool) -> Substring {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !trim($0) }) else { return text[text.endIndex...] }
+        var end = scalars.endIndex
+        while trim(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        return text[first..<end]
     }
 }

@@ -7,6 +7,19 @@ enum WhatsAppSystemLines {
         return WhatsAppPhrases.systemFragments.contains { key.contains($0) }
     }
 
+    /// What follows the people who joined (`X joined using this group's invite link`).
+    private static let joinMarkers = [
+        " joined using", " joined", " ist über den einladungslink", " ist beigetreten", " a rejoint", " se unió",
+        " è entrato", " entrou",
+    ]
+    /// What comes before the people added (`Ann a ajouté Bob`).
+    private static let addMarkers = [
+        " a ajouté ", "Vous avez ajouté ", " añadió a ", "Añadiste a ", " ha aggiunto ", "Hai aggiunto ",
+        " adicionou ", "Você adicionou ",
+    ]
+    private static let conjunctions = [" and ", " und ", " et ", " y ", " e "]
+    private static let youWords: Set<String> = ["you", "du", "vous", "te", "ti", "você", "dich", "euch"]
+
     /// People a system line says were added or joined, as written (`You`/`you` excluded).
     ///
     /// Handles English, German, French, Spanish, Italian and Portuguese wordings:
@@ -17,28 +30,22 @@ enum WhatsAppSystemLines {
         while text.last == "." { text = text.dropLast() }
 
         // `X joined using this group's invite link` / `X joined`
-        for marker in [
-            " joined using", " joined", " ist über den einladungslink", " ist beigetreten", " a rejoint", " se unió",
-            " è entrato", " entrou",
-        ] {
-            if let range = range(of: marker, in: text) {
+        for marker in joinMarkers {
+            if let range = text.firstRange(ofBytes: marker) {
                 return names(text[..<range.lowerBound])
             }
         }
         // `X added Y` / `Du hast Y hinzugefügt` / `X hat Y hinzugefügt`
-        if let range = range(of: " added ", in: text) {
+        if let range = text.firstRange(ofBytes: " added ") {
             return names(text[range.upperBound...])
         }
         if text.hasSuffix(" hinzugefügt") {
             let body = text.dropLast(" hinzugefügt".count)
             if body.hasPrefix("Du hast ") { return names(body.dropFirst("Du hast ".count)) }
-            if let range = range(of: " hat ", in: body) { return names(body[range.upperBound...]) }
+            if let range = body.firstRange(ofBytes: " hat ") { return names(body[range.upperBound...]) }
         }
-        for marker in [
-            " a ajouté ", "Vous avez ajouté ", " añadió a ", "Añadiste a ", " ha aggiunto ", "Hai aggiunto ",
-            " adicionou ", "Você adicionou ",
-        ] {
-            if let range = range(of: marker, in: text) { return names(text[range.upperBound...]) }
+        for marker in addMarkers {
+            if let range = text.firstRange(ofBytes: marker) { return names(text[range.upperBound...]) }
         }
         return []
     }
@@ -50,8 +57,8 @@ enum WhatsAppSystemLines {
             var rest = piece[...]
             while true {
                 var found: Range<Substring.Index>?
-                for conjunction in [" and ", " und ", " et ", " y ", " e "] {
-                    if let r = range(of: conjunction, in: rest) { found = r; break }
+                for conjunction in conjunctions {
+                    if let r = rest.firstRange(ofBytes: conjunction) { found = r; break }
                 }
                 guard let r = found else { break }
                 parts.append(rest[..<r.lowerBound])
@@ -63,7 +70,7 @@ enum WhatsAppSystemLines {
             let name = WhatsAppBodyClassifier.trimmed(part)
             let lower = name.lowercased()
             guard !name.isEmpty, name.count <= 80,
-                !["you", "du", "vous", "te", "ti", "você", "dich", "euch"].contains(lower)
+                !youWords.contains(lower)
             else {
                 return nil
             }
@@ -71,20 +78,5 @@ enum WhatsAppSystemLines {
             return String(name).split(whereSeparator: { $0 == "\u{00A0}" || $0 == "\u{202F}" || $0 == " " }).joined(
                 separator: " ")
         }
-    }
-
-    private static func range(of needle: String, in haystack: Substring) -> Range<Substring.Index>? {
-        // Over UTF-8 bytes: a search by `Character` breaks graphemes at every candidate, and these
-        // run on every system line. Exports write their system lines precomposed (NFC).
-        let bytes = haystack.utf8
-        guard let first = needle.utf8.first else { return nil }
-        var index = bytes.startIndex
-        while let found = bytes[index...].firstIndex(of: first) {
-            if bytes[found...].starts(with: needle.utf8) {
-                return found..<bytes.index(found, offsetBy: needle.utf8.count)
-            }
-            index = bytes.index(after: found)
-        }
-        return nil
     }
 }
