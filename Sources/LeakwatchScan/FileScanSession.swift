@@ -92,9 +92,14 @@ public struct FileScanSession: Sendable {
         }
     }
 
+    /// How many files per worker may be scanned ahead of the next one delivered.
+    static let scanAhead = 4
+
     /// Scans `paths` with `workers` concurrent workers; `deliver` is called once per file, in
     /// the order of `paths`, as soon as that file and all before it are done. `watch`, when given,
-    /// is asked for the state's `ContentWatch` before each file.
+    /// is asked for the state's `ContentWatch` before each file. Workers keep at most
+    /// `scanAhead` files each scanned ahead of delivery.
+
     public func run(
         _ paths: [SystemPath], watch: (@Sendable () -> ContentWatch?)? = nil, deliver: (Int, ScanResult) -> Void
     ) async {
@@ -104,7 +109,7 @@ public struct FileScanSession: Sendable {
         if paths.count < workers { session.scanner.overlapsMatching = true }
         await withTaskGroup(of: Void.self) { [session] group in
             // Workers pull indices; results are reordered below.
-            let results = ResultBuffer()
+            let results = ResultBuffer(window: Self.scanAhead * workers)
             for _ in 0..<min(workers, max(1, paths.count)) {
                 group.addTask {
                     let scratch: MatchScratch?
@@ -119,6 +124,7 @@ public struct FileScanSession: Sendable {
                     while true {
                         let index = next.take()
                         guard index < paths.count else { break }
+                        await results.waitForRoom(index)
                         if let scratch {
                             results.put(index, session.scanFile(paths[index], scratch: scratch, watch: watch?()))
                         } else {
@@ -147,14 +153,41 @@ public struct FileScanSession: Sendable {
         }
     }
 }
-/// Results waiting to be delivered in order.
+/// Results waiting to be delivered in order, at most `window` files ahead of delivery.
 ///
-/// `@unchecked Sendable`: every access to `storage`, `waiter` and `waitingFor` happens under `lock`.
+/// A worker waits (`waitForRoom`) before it scans a file more than `window` places after the
+/// next one to deliver: what is scanned but not yet delivered stays bounded however many files
+/// are given, and when delivery (the state's settlement) is the slower side, the core a worker
+/// would spend scanning far ahead goes to delivery instead. The file delivery waits for is always
+/// inside the window, so a worker holding it never waits.
+///
+/// `@unchecked Sendable`: every access to the mutable state happens under `lock`.
 final class ResultBuffer: @unchecked Sendable {
+    /// How many files may be scanned ahead of the next one to deliver.
+    let window: Int
     private let lock = Mutex<Void>(())
     private var storage: [Int: ScanResult] = [:]
     private var waiter: CheckedContinuation<Void, Never>?
     private var waitingFor: Int?
+    /// The next index to deliver: every one below it has been taken.
+    private var delivered = 0
+    private var roomWaiters: [(index: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
+    init(window: Int) {
+        self.window = max(1, window)
+    }
+
+    /// Returns once `index` is inside the window (at once if it already is).
+    func waitForRoom(_ index: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow: Bool = lock.withLock { _ in
+                if index < delivered + window { return true }
+                roomWaiters.append((index, continuation))
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
 
     func put(_ index: Int, _ result: ScanResult) {
         let resumed: CheckedContinuation<Void, Never>? = lock.withLock { _ in
@@ -167,8 +200,19 @@ final class ResultBuffer: @unchecked Sendable {
         resumed?.resume()
     }
 
+    /// The result for `index`, the next to deliver, if it is there.
     func take(_ index: Int) -> ScanResult? {
-        lock.withLock { _ in storage.removeValue(forKey: index) }
+        let (result, resumed) = lock.withLock { _ -> (ScanResult?, [CheckedContinuation<Void, Never>]) in
+            guard let result = storage.removeValue(forKey: index) else { return (nil, []) }
+            delivered = index + 1
+            guard !roomWaiters.isEmpty else { return (result, []) }
+            let limit = delivered + window
+            let ready = roomWaiters.filter { $0.index < limit }.map(\.continuation)
+            roomWaiters.removeAll { $0.index < limit }
+            return (result, ready)
+        }
+        for continuation in resumed { continuation.resume() }
+        return result
     }
 
     /// Returns once the result for `index` is there (at once if it already is).
