@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Matches a streamed export's messages as they arrive, chunk by chunk, so that the result is
 /// the one matching all of them at once would give.
@@ -9,15 +10,16 @@ import Dispatch
 /// budget covers the matching of the whole export (parsing between chunks does not count, as it
 /// does not for a whole file): once it runs out, nothing more is matched.
 ///
-/// With `overlapped`, each match runs on another thread, with a scratch of its own, while the
-/// caller parses the next chunk; it is joined before the next one starts (and by `finish`), so
-/// matches still run one at a time, in order, with the same result.
+/// With `overlapped`, matches run on another thread, with a scratch of its own, one at a time and
+/// in order (a serial queue), while the caller parses the next chunk. `add` returns once at most
+/// the match it queued is still running: the caller works one chunk ahead of the matching
+/// thread, and neither waits for the other at every chunk. What one match leaves the next (the
+/// time spent, the follower windows, whether the budget ran out) is kept by the matches
+/// themselves (`Progress`), so a match is queued before the one before it has been taken in.
 struct ChunkMatching {
     let matcher: ExportMatcher
     let scratch: MatchScratch
     let window: Int
-    /// The scratch of matches run on another thread; nil when matches run on the caller's.
-    private let backgroundScratch: MatchScratch?
 
     /// Hits, with message indices in the whole export, in message order.
     private(set) var hits: [RuleHit] = []
@@ -25,8 +27,6 @@ struct ChunkMatching {
     private(set) var hitMessages = IndexedMessages()
     /// The messages after hits of rules that collect responses, by index in the whole export.
     private(set) var followerMessages = IndexedMessages()
-    /// The messages after each such hit still to keep (absolute indices).
-    private var followerWindows: [ClosedRange<Int>] = []
     /// Rule errors, with the line and id of their message.
     private(set) var ruleErrors: [ExportScanner.LocatedRuleError] = []
     private(set) var budgetExhausted: BudgetExhaustion?
@@ -42,37 +42,37 @@ struct ChunkMatching {
     private var reported = 0
     /// Messages before this one have had their match's result taken in (`absorb`).
     private var absorbed = 0
-    /// Time spent matching so far: the budget counts matching only, as for a whole file.
-    private var spent: Duration = .zero
-    /// The match running on another thread (only when `overlapped`).
-    private var inFlight: BackgroundMatch?
+    /// What the matches carry from one to the next, kept by whichever thread runs them.
+    private let progress = Progress()
+    /// The queue of matches run on another thread (only when `overlapped`).
+    private let background: BackgroundMatches?
+    /// Matches queued on `background` whose results have not been taken in yet.
+    private var inFlight = 0
 
     init(matcher: ExportMatcher, scratch: MatchScratch, window: Int, overlapped: Bool = false) {
         self.matcher = matcher
         self.scratch = scratch
         self.window = max(0, window)
         // Without a scratch of its own (PCRE2 could not allocate one), matching is not overlapped.
-        self.backgroundScratch = overlapped ? try? MatchScratch(budget: matcher.budget) : nil
+        self.background = overlapped ? (try? MatchScratch(budget: matcher.budget)).map(BackgroundMatches.init) : nil
     }
 
-    /// Adds the next messages of the export and matches those whose neighbours are all known.
+    /// Adds the next messages of the export and matches those whose neighbours are all known;
+    /// returns once at most that match is still running (the one before it has been taken in).
     ///
-    /// `alongside`, when given, is more work on these messages that must follow the caller's own
-    /// work on the earlier ones: when the match runs on another thread, `alongside` runs there
-    /// after it, once `gate` is signalled (the caller signals it when its work is done);
-    /// otherwise it is returned, for the caller to run then.
+    /// `alongside`, when given, is more work on these messages that must follow their match:
+    /// when the match runs on another thread, `alongside` runs there right after it, and its
+    /// result is taken in only after that; otherwise it is returned, for the caller to run now.
     @discardableResult
-    mutating func add(
-        _ messages: [Message], after gate: DispatchSemaphore? = nil, alongside: (@Sendable () -> Void)? = nil
-    ) -> (@Sendable () -> Void)? {
-        join()
+    mutating func add(_ messages: [Message], alongside: (@Sendable () -> Void)? = nil) -> (@Sendable () -> Void)? {
         pending += messages
-        return matchReady(upTo: messageCount - window, alongside: alongside, after: gate) ? nil : alongside
+        let queued = matchReady(upTo: messageCount - window, alongside: alongside)
+        join(leavingInFlight: 1)
+        return queued ? nil : alongside
     }
 
     /// Matches what is left: no more messages come.
     mutating func finish() {
-        join()
         matchReady(upTo: messageCount)
         join()
         finished = true
@@ -100,7 +100,7 @@ struct ChunkMatching {
     /// (all hits are, after `finish()`); hits on one message are handed out together (a
     /// redacting hit masks the others' excerpts).
     ///
-    /// Call it when no match is in flight: after `join()` or `finish()`.
+    /// Only matches taken in count: one may still be running.
     mutating func takeReadyHits() -> ReadyHits {
         let ruleSet = matcher.ruleSet
         let lookahead = ruleSet.responsePhrases.map(ResponseCollector.lookahead) ?? 0
@@ -150,11 +150,9 @@ struct ChunkMatching {
     }
 
     /// Matches the messages before `ready` not matched yet. Returns whether `alongside` was
-    /// handed to a match on another thread (to run after it, once `gate` is signalled).
+    /// queued with a match on another thread (to run after it there).
     @discardableResult
-    private mutating func matchReady(
-        upTo ready: Int, alongside: (@Sendable () -> Void)? = nil, after gate: DispatchSemaphore? = nil
-    ) -> Bool {
+    private mutating func matchReady(upTo ready: Int, alongside: (@Sendable () -> Void)? = nil) -> Bool {
         guard ready > reported else { return false }
         defer {
             reported = ready
@@ -164,6 +162,7 @@ struct ChunkMatching {
             if keepFrom > base { pending = Array(pending[(keepFrom - base)...]) }
             base = keepFrom
         }
+        // Known here (a match queued earlier may still be running): the next match checks it too.
         guard budgetExhausted == nil else { return false }
         let sliceStart = max(base, reported - window)
         let offset = sliceStart - base
@@ -172,35 +171,39 @@ struct ChunkMatching {
             slice: offset == 0 ? pending : Array(pending[offset...]), sliceStart: sliceStart,
             own: (reported - sliceStart)..<(ready - sliceStart))
         let matcher = matcher
-        let spent = spent
-        let followerWindows = followerWindows
-        let run = { @Sendable (scratch: MatchScratch) -> Outcome in
+        let progress = progress
+        let run = { @Sendable (scratch: MatchScratch) -> Outcome? in
+            // Once a match has run out of time, nothing more is matched.
+            guard !progress.exhausted else { return nil }
             let now = ContinuousClock.now
-            let report = matcher.match(job.slice, scratch: scratch, started: now - spent)
-            return Self.outcome(
-                of: report, took: ContinuousClock.now - now, job: job, followerWindows: followerWindows,
+            let report = matcher.match(job.slice, scratch: scratch, started: now - progress.spent)
+            let outcome = Self.outcome(
+                of: report, took: ContinuousClock.now - now, job: job, followerWindows: progress.followerWindows,
                 ruleSet: matcher.ruleSet)
+            progress.advance(by: outcome)
+            return outcome
         }
-        if let backgroundScratch {
-            inFlight = BackgroundMatch(scratch: backgroundScratch) { scratch in
+        if let background {
+            background.queue { scratch in
                 let outcome = run(scratch)
-                if let alongside {
-                    gate?.wait()
-                    alongside()
-                }
+                alongside?()
                 return outcome
             }
+            inFlight += 1
             return true
         }
         absorb(run(scratch))
         return false
     }
 
-    /// Waits for the match in flight, if any, and takes its result.
-    mutating func join() {
-        guard let match = inFlight else { return }
-        inFlight = nil
-        absorb(match.wait())
+    /// Waits for the matches queued on another thread, and takes their results in, until at most
+    /// `leavingInFlight` of them are left.
+    mutating func join(leavingInFlight: Int = 0) {
+        guard let background else { return }
+        while inFlight > leavingInFlight {
+            inFlight -= 1
+            absorb(background.next())
+        }
     }
 
     /// What the export keeps of `job` once `report` is its match's result.
@@ -245,45 +248,69 @@ struct ChunkMatching {
         return outcome
     }
 
-    private mutating func absorb(_ outcome: Outcome) {
-        spent += outcome.took
+    /// Takes in a match's result (nil: it did not run, the budget having run out before it).
+    private mutating func absorb(_ outcome: Outcome?) {
+        guard let outcome else { return }
         absorbed = outcome.ready
         for (rule, cost) in outcome.report.ruleCosts { ruleCosts[rule, default: RuleCost()] += cost }
         hits += outcome.hits
         for (index, message) in outcome.hitMessages { hitMessages.append(message, at: index) }
-        followerWindows += outcome.newFollowerWindows
         for (index, message) in outcome.followerMessages { followerMessages.append(message, at: index) }
-        followerWindows.removeAll { $0.upperBound < outcome.ready }
         ruleErrors += outcome.ruleErrors
         budgetExhausted = outcome.report.budgetExhausted
     }
+
+    /// What each match leaves the next: the time spent matching so far (the budget counts
+    /// matching only, as for a whole file), the follower windows still open, and whether the
+    /// budget has run out.
+    ///
+    /// `@unchecked Sendable`: used only by the match running, and matches run one at a time, in
+    /// order (inline, or on one serial queue). A queue's blocks run one after another, so each
+    /// sees what the one before it wrote.
+    final class Progress: @unchecked Sendable {
+        private(set) var spent: Duration = .zero
+        /// The messages after each hit of a rule that collects responses still to keep (absolute
+        /// indices).
+        private(set) var followerWindows: [ClosedRange<Int>] = []
+        private(set) var exhausted = false
+
+        func advance(by outcome: Outcome) {
+            spent += outcome.took
+            followerWindows += outcome.newFollowerWindows
+            followerWindows.removeAll { $0.upperBound < outcome.ready }
+            exhausted = outcome.report.budgetExhausted != nil
+        }
+    }
 }
 
-/// A match running on a thread of its own, joined by `wait()`.
+/// Matches running on a thread of their own, one at a time and in order, with one scratch; their
+/// results are taken in the same order by `next()`.
 ///
-/// `@unchecked Sendable`: the scratch (not `Sendable`) is the `ChunkMatching`'s background one,
-/// used by one block at a time (each is waited for before the next starts), and `result` is
-/// written by the block before `wait()` (a `DispatchGroup` wait) reads it. The block owns the
-/// job, so its messages are freed on that thread.
-private final class BackgroundMatch: @unchecked Sendable {
-    private let group = DispatchGroup()
-    private var result: ChunkMatching.Outcome?
+/// `@unchecked Sendable`: the scratch (not `Sendable`) is used only by the blocks of the serial
+/// queue, one at a time; the results are handed over under a mutex, counted by a semaphore. Each
+/// block owns its job, so a chunk's messages are freed on the matching thread.
+private final class BackgroundMatches: @unchecked Sendable {
+    private let scratch: MatchScratch
+    private let serial = DispatchQueue(label: "leakwatch.chunk-matching", qos: .userInitiated)
+    private let finished = DispatchSemaphore(value: 0)
+    private let results = Mutex<[ChunkMatching.Outcome?]>([])
 
-    init(scratch: MatchScratch, run: @escaping @Sendable (MatchScratch) -> ChunkMatching.Outcome) {
-        let unchecked = UncheckedScratch(scratch)
-        DispatchQueue.global(qos: .userInitiated).async(group: group) {
-            self.result = run(unchecked.scratch)
+    init(scratch: MatchScratch) {
+        self.scratch = scratch
+    }
+
+    /// Queues `run` after the matches queued before it.
+    func queue(_ run: @escaping @Sendable (MatchScratch) -> ChunkMatching.Outcome?) {
+        serial.async {
+            let outcome = run(self.scratch)
+            self.results.withLock { $0.append(outcome) }
+            self.finished.signal()
         }
     }
 
-    func wait() -> ChunkMatching.Outcome {
-        group.wait()
-        return result ?? ChunkMatching.Outcome(report: MatchReport(), took: .zero, ready: 0)
+    /// The result of the oldest match not taken yet, once it has run (and its work alongside).
+    func next() -> ChunkMatching.Outcome? {
+        finished.wait()
+        return results.withLock { $0.removeFirst() }
     }
-}
-
-/// Carries a `MatchScratch` to the one thread that uses it meanwhile (see `BackgroundMatch`).
-private struct UncheckedScratch: @unchecked Sendable {
-    let scratch: MatchScratch
-    init(_ scratch: MatchScratch) { self.scratch = scratch }
 }

@@ -1,4 +1,4 @@
-import Dispatch
+import Synchronization
 
 /// Scans a text export of any size in bounded memory: `StreamingExportParser` reads it chunk by
 /// chunk (a sniff, a survey of the whole file, then chunks cut only before a line that starts a
@@ -61,11 +61,19 @@ public struct StreamingExportScanner: Sendable {
         func buildAlerts(_ ready: ChunkMatching.ReadyHits) throws(LeakwatchError) {
             guard let head, !ready.hits.isEmpty else { return }
             let file = ScannedFile(path: path, sha256: head.sha256 ?? "")
-            let built = scanner.alerts(
-                for: ready.hits,
-                message: { ready.message($0) ?? Message(sent: "", sender: nil, text: "", kind: .text) },
-                follower: ready.follower, in: head.export, exportIndex: 0, file: file, detectedAt: detectedAt,
-                transcript: &transcript.builder)
+            let spills = scanner.makeSpill != nil
+            let (built, entries) = transcript.builder.withLock { builder in
+                let built = scanner.alerts(
+                    for: ready.hits,
+                    message: { ready.message($0) ?? Message(sent: "", sender: nil, text: "", kind: .text) },
+                    follower: ready.follower, in: head.export, exportIndex: 0, file: file, detectedAt: detectedAt,
+                    transcript: &builder)
+                let entries =
+                    spills && !built.isEmpty
+                    ? builder?.takeNotes(of: built)
+                        ?? built.map { AlertSpillEntry(alert: $0, alerted: nil, responders: []) } : []
+                return (built, entries)
+            }
             guard !built.isEmpty else { return }
             guard let makeSpill = scanner.makeSpill else {
                 alerts += built
@@ -73,9 +81,6 @@ public struct StreamingExportScanner: Sendable {
             }
             if spill == nil { spill = try makeSpill() }
             guard let spill else { return }
-            let entries =
-                transcript.builder?.takeNotes(of: built)
-                ?? built.map { AlertSpillEntry(alert: $0, alerted: nil, responders: []) }
             try SpilledAlerts.append(entries, to: spill)
         }
         var parser = StreamingExportParser(chunkBytes: chunkBytes, maxLineBytes: scanner.maxLineBytes)
@@ -91,21 +96,17 @@ public struct StreamingExportScanner: Sendable {
             messages: { (messages) throws(LeakwatchError) in
                 let cutMessages = pieces.cut(messages)
                 guard var current = matching.take() else { return }  // `begin` comes first
-                // The previous chunk's match is joined first, and its ready hits taken. They
-                // become alerts while this chunk is matched, before the transcript learns this
-                // chunk (on the matching thread, after the match).
-                current.join()
-                let ready = current.takeReadyHits()
+                // This chunk's match is queued; the transcript learns the chunk right after it, on
+                // the matching thread. `add` returns once the match before it (and its learning)
+                // is taken in: its ready hits become alerts while this chunk is matched.
                 let first = current.messageCount
-                let alertsBuilt = DispatchSemaphore(value: 0)
-                let learn = current.add(cutMessages, after: alertsBuilt) {
-                    transcript.builder?.add(cutMessages, startingAt: first)
+                let learn = current.add(cutMessages) {
+                    transcript.builder.withLock { $0?.add(cutMessages, startingAt: first) }
                 }
+                // Matched here (not overlapped): the transcript learns the chunk before its alerts.
+                learn?()
+                let ready = current.takeReadyHits()
                 matching = current
-                defer {
-                    alertsBuilt.signal()
-                    learn?()
-                }
                 try buildAlerts(ready)
             })
         let streamed: StreamingExportParser.StreamedExport
@@ -134,20 +135,21 @@ public struct StreamingExportScanner: Sendable {
         result.ruleCosts = matched.ruleCosts
         scanner.record(
             export: export, messageCount: matched.messageCount, exportIndex: 0, alerts: alerts,
-            transcript: transcript.builder, ruleErrors: matched.ruleErrors, budgetExhausted: matched.budgetExhausted,
+            transcript: transcript.builder.withLock { $0 }, ruleErrors: matched.ruleErrors,
+            budgetExhausted: matched.budgetExhausted,
             file: file, detectedAt: detectedAt, into: &result)
         return result
     }
 }
 
-/// The transcript of a streamed export while its chunks are matched.
+/// The transcript of a streamed export while its chunks are matched: the matching thread adds
+/// each chunk after its match, while the caller builds the alerts of chunks before it.
 ///
-/// `@unchecked Sendable`: `builder` is used by one thread at a time, in chunk order: the caller
-/// builds a chunk's alerts with it, then signals the semaphore the work handed to
-/// `ChunkMatching.add` with the next chunk waits on before it adds that chunk; that work is
-/// joined before the caller builds the next alerts, and after `ChunkMatching.finish()`. A
-/// semaphore signal and a `DispatchGroup` wait order the writes before the next reads.
-private final class TranscriptBox: @unchecked Sendable {
-    var builder: TranscriptBuilder?
-    init(_ builder: TranscriptBuilder?) { self.builder = builder }
+/// The order of the two does not change the transcript: an alert notes only messages at or
+/// before the last one whose match was taken in, which the transcript has learned by then
+/// (`ChunkMatching` takes a match in only after its work alongside), and learning later messages
+/// does not change what is noted of earlier ones.
+private final class TranscriptBox: Sendable {
+    let builder: Mutex<TranscriptBuilder?>
+    init(_ builder: TranscriptBuilder?) { self.builder = Mutex(builder) }
 }
