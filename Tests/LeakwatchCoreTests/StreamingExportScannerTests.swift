@@ -164,10 +164,13 @@ import Testing
         #expect(streamed.records == whole.records)
     }
 
-    @Test func theTimeBudgetStillAppliesAndIsRecorded() throws {
+    /// Overlapped too: matches queued behind the one that ran out of time do not run.
+    @Test(arguments: [false, true])
+    func theTimeBudgetStillAppliesAndIsRecorded(overlapped: Bool) throws {
         let bytes = try #require(Self.inputs.first { $0.name == "android-multiline" }).bytes
-        let scanner = ExportScanner(
+        var scanner = ExportScanner(
             ruleSet: try Self.rules(), budget: ScanBudget(time: .nanoseconds(1)), fingerprintKey: Self.key)
+        scanner.overlapsMatching = overlapped
         var source = MemoryByteSource(bytes)
         let streamed = StreamingExportScanner(scanner: scanner, chunkBytes: 100).scan(
             &source, path: "chat.txt", fileName: "chat.txt", scratch: try MatchScratch(), detectedAt: "t")
