@@ -10,7 +10,7 @@ extension Substring {
     func firstRange(ofBytes needle: String) -> Range<String.Index>? {
         var needle = needle
         let searched: Int?? = needle.withUTF8 { needle in
-            utf8.withContiguousStorageIfAvailable { haystack in Self.firstOffset(of: needle, in: haystack) }
+            utf8.withContiguousStorageIfAvailable { haystack in haystack.firstOffset(of: needle) }
         }
         switch searched {
         case .some(.some(let offset)):
@@ -32,28 +32,30 @@ extension Substring {
         }
         return nil
     }
-
-    private static func firstOffset(of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>)
-        -> Int?
-    {
-        guard let first = needle.first, needle.count <= haystack.count else { return nil }
-        let last = haystack.count - needle.count
-        var at = 0
-        while at <= last {
-            if haystack[at] == first {
-                var k = 1
-                while k < needle.count && haystack[at + k] == needle[k] { k += 1 }
-                if k == needle.count { return at }
-            }
-            at += 1
-        }
-        return nil
-    }
 }
 
 extension String {
     /// The first range where `needle`'s UTF-8 bytes occur (see `Substring.firstRange(ofBytes:)`).
     func firstRange(ofBytes needle: String) -> Range<String.Index>? {
         self[...].firstRange(ofBytes: needle)
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// The offset of the first occurrence of `needle`'s bytes, nil when there is none (or
+    /// `needle` is empty).
+    func firstOffset(of needle: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let first = needle.first, needle.count <= count else { return nil }
+        let last = count - needle.count
+        var at = 0
+        while at <= last {
+            if self[at] == first {
+                var k = 1
+                while k < needle.count && self[at + k] == needle[k] { k += 1 }
+                if k == needle.count { return at }
+            }
+            at += 1
+        }
+        return nil
     }
 }

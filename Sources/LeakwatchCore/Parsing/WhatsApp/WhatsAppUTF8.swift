@@ -132,17 +132,8 @@ enum WhatsAppUTF8 {
     static func asciiContainsAny(_ text: String, _ needles: [[UInt8]]) -> Bool? {
         let found = text.utf8.withContiguousStorageIfAvailable { b -> Bool? in
             for byte in b where byte >= 0x80 { return nil }
-            for needle in needles {
-                guard let first = needle.first, needle.count <= b.count else { continue }
-                var i = 0
-                while i + needle.count <= b.count {
-                    if b[i] == first {
-                        var k = 1
-                        while k < needle.count && b[i + k] == needle[k] { k += 1 }
-                        if k == needle.count { return true }
-                    }
-                    i += 1
-                }
+            for needle in needles where needle.withUnsafeBufferPointer({ b.firstOffset(of: $0) }) != nil {
+                return true
             }
             return false
         }
