@@ -99,7 +99,6 @@ public struct FileScanSession: Sendable {
     /// the order of `paths`, as soon as that file and all before it are done. `watch`, when given,
     /// is asked for the state's `ContentWatch` before each file. Workers keep at most
     /// `scanAhead` files each scanned ahead of delivery.
-
     public func run(
         _ paths: [SystemPath], watch: (@Sendable () -> ContentWatch?)? = nil, deliver: (Int, ScanResult) -> Void
     ) async {
@@ -153,6 +152,7 @@ public struct FileScanSession: Sendable {
         }
     }
 }
+
 /// Results waiting to be delivered in order, at most `window` files ahead of delivery.
 ///
 /// A worker waits (`waitForRoom`) before it scans a file more than `window` places after the
