@@ -20,6 +20,10 @@ int clinux_set_mmap_threshold(int bytes) {
     return mallopt(M_MMAP_THRESHOLD, bytes);
 }
 
+int clinux_set_trim_threshold(int bytes) {
+    return mallopt(M_TRIM_THRESHOLD, bytes);
+}
+
 int clinux_release_free_memory(void) {
     return malloc_trim(0);
 }

@@ -40,8 +40,9 @@ public enum Daemon {
         resolveConfiguration: @escaping @Sendable () throws(LeakwatchError) -> DaemonConfiguration
     ) async throws(LeakwatchError) {
         let paths = DaemonPaths(configuration)
-        // Large buffers (a chunk, a whole export) are mapped on their own and returned when freed.
-        ProcessMemory.returnLargeBlocksAtOnce()
+        // Chunk buffers reused from the heap; a whole export's buffer mapped on its own and returned when
+        // freed (and each export's leftovers are trimmed once it is done, in `IngestService`).
+        ProcessMemory.configureForScanning()
         try makeDirectory(paths.state, mode: 0o750)
         try makeDirectory(paths.drop, mode: 0o770)
         for directory in [paths.work, paths.done, paths.quarantine, paths.journaled, paths.seen] {

@@ -90,9 +90,8 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // Large buffers (a chunk, a whole export) are mapped on their own and returned when freed,
-        // as in the daemon: freed chunks do not stay in the heap between long-lived values.
-        ProcessMemory.returnLargeBlocksAtOnce()
+        // Chunk buffers reused from the heap; a whole export's buffer mapped on its own (as in the daemon).
+        ProcessMemory.configureForScanning()
         let ruleSet = try rules.loadOrExit()
         let keyPath = key ?? Self.defaultKeyPath()
         let fingerprintKey: [UInt8]

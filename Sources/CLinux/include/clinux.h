@@ -11,6 +11,10 @@ int clinux_rename_noreplace(const char *from, const char *to);
    to the kernel when freed (and the threshold stays fixed). */
 int clinux_set_mmap_threshold(int bytes);
 
+/* mallopt(M_TRIM_THRESHOLD, bytes): free memory at the top of a heap is returned to the kernel
+   once there is more than this much of it. */
+int clinux_set_trim_threshold(int bytes);
+
 /* malloc_trim(0): returns free heap memory of every arena to the kernel. */
 int clinux_release_free_memory(void);
 

@@ -76,6 +76,9 @@ public struct TranscriptBuilder: Sendable {
     let watch: ContentWatch
     let anchorCap: Int
     private var senderIndex: [String: Int] = [:]
+    /// The index of the last message's sender in `transcript.senders` (the next one is mostly the
+    /// same, found without hashing the name).
+    private var lastSender: Int?
     /// Ordinals above 0, by message index.
     private(set) var ordinals: [Int: Int] = [:]
     private var currentMinute: Int?
@@ -88,7 +91,9 @@ public struct TranscriptBuilder: Sendable {
 
     /// Adds the export's messages `first ..< first + messages.count`.
     public mutating func add(_ messages: [Message], startingAt first: Int) {
-        for (offset, message) in messages.enumerated() { add(message, index: first + offset) }
+        // By index, not `for message in messages`: a copy of each `Message` would retain and
+        // release every one of its fields.
+        for offset in messages.indices { add(messages[offset], index: first + offset) }
     }
 
     /// Adds the `index`-th message of the export (messages come in order).
@@ -107,35 +112,40 @@ public struct TranscriptBuilder: Sendable {
             currentMinute = minute
             contentsThisMinute.removeAll(keepingCapacity: true)
         }
-        let ordinal = contentsThisMinute[content.hash, default: 0]
-        contentsThisMinute[content.hash] = ordinal + 1
+        let ordinal = Self.takeNext(&contentsThisMinute[content.hash, default: 0])  // one lookup
         if ordinal > 0 { ordinals[index] = ordinal }
 
         if message.kind == .system {
             if let event = MembershipEventReader.event(in: message, index: index) { transcript.events.append(event) }
             return
         }
+        var senderAt: Int?
         if let sender = message.sender {
-            if let at = senderIndex[sender] {
+            if let at = lastSender, transcript.senders[at].name == sender {
+                senderAt = at
+            } else {
+                senderAt = senderIndex[sender]
+            }
+            if let at = senderAt {
                 transcript.senders[at].messages += 1
                 if minute != nil { transcript.senders[at].lastMinute = minute }
                 transcript.senders[at].lastLine = message.line
             } else {
+                senderAt = transcript.senders.count
                 senderIndex[sender] = transcript.senders.count
                 transcript.senders.append(
                     SenderSpan(
                         name: sender, messages: 1, firstMinute: minute, firstLine: message.line, lastMinute: minute,
                         lastLine: message.line))
             }
+            lastSender = senderAt
         }
         let facts = {
             MessageFacts(
                 index: index, line: message.line, id: message.id, sender: message.sender, minute: minute,
                 content: content, ordinal: ordinal)
         }
-        if let sender = message.sender, minute != nil, let at = senderIndex[sender],
-            transcript.senders[at].samples.count < SenderSpan.sampleCount
-        {
+        if let at = senderAt, minute != nil, transcript.senders[at].samples.count < SenderSpan.sampleCount {
             transcript.senders[at].samples.append(facts())
         }
         if watch.hashes.contains(content.hash) { transcript.watched.append(facts()) }
@@ -149,6 +159,12 @@ public struct TranscriptBuilder: Sendable {
                 transcript.anchors.removeAll { !ExportTranscript.isSampled($0.content.hash, level: level) }
             }
         }
+    }
+
+    /// `count`, then adds one to it.
+    private static func takeNext(_ count: inout Int) -> Int {
+        defer { count += 1 }
+        return count
     }
 
     /// The ordinal of the `index`-th message (already added).

@@ -77,7 +77,8 @@ public struct ExportMatcher: Sendable {
             scratch.ruleCategoriesOf = ruleSet.revision
         }
         scratch.times.removeAll(keepingCapacity: true)
-        for message in messages { scratch.times.append(message.timestamp?.secondsSinceEpoch) }
+        // By index: `for message in messages` would copy (retain and release) every message.
+        for index in messages.indices { scratch.times.append(messages[index].timestamp?.secondsSinceEpoch) }
         // Rules that look at other categories' alerts run last, on the hits of all the others.
         let ordered = rules.filter { !$0.looksAtCategories } + rules.filter(\.looksAtCategories)
         for rule in ordered {

@@ -130,17 +130,21 @@ struct DecodedLineReader {
         guard maxLineBytes < Int.max / 4 else { return false }
         var carried = pending.count
         return piece.withUnsafeBufferPointer { buffer in
-            var index = 0
+            // A line is too long when its line feed is more than `(maxLineBytes - carried) / 3`
+            // bytes after its start: look back from there for the last line feed, and go on after
+            // it (lines are short, so each look is short and skips all the lines before it).
             var lineStart = 0
-            while index < buffer.count {
-                if buffer[index] == 0x0A {
-                    if carried + 3 * (index - lineStart) > maxLineBytes { return true }
-                    carried = 0
-                    lineStart = index + 1
-                }
-                index += 1
+            while true {
+                if carried > maxLineBytes { return true }
+                let allowed = (maxLineBytes - carried) / 3
+                let last = lineStart + allowed
+                if last >= buffer.count { return carried + 3 * (buffer.count - lineStart) > maxLineBytes }
+                var index = last
+                while index >= lineStart && buffer[index] != 0x0A { index -= 1 }
+                if index < lineStart { return true }
+                carried = 0
+                lineStart = index + 1
             }
-            return carried + 3 * (buffer.count - lineStart) > maxLineBytes
         }
     }
 

@@ -45,13 +45,14 @@ enum WhatsAppBodyClassifier {
         let key: String
         if !leadingMark, let shape = WhatsAppUTF8.asciiPhraseKeyDigest(firstLine),
             !WhatsAppPhrases.bodyKeyDigests.contains(shape.digest),
-            shape.first != UInt8(ascii: "<"), shape.first != UInt8(ascii: "m"), shape.first != UInt8(ascii: "M")
+            shape.first != UInt8(ascii: "<"), !shape.startsWithMessages
         {
             key = ""
         } else {
             key = phraseKey(firstLine)
         }
-        if rest.isEmpty, !key.isEmpty, WhatsAppPhrases.deleted.contains(key) {
+        let kinds = WhatsAppPhrases.kinds(of: key)
+        if rest.isEmpty, kinds.contains(.deleted) {
             return WhatsAppClassifiedBody(kind: .deleted, text: text)
         }
         let lastByte = firstLine.utf8.last
@@ -62,8 +63,10 @@ enum WhatsAppBodyClassifier {
         }
         if lastByte == UInt8(ascii: ">"), let attached = iosAttachment(firstLine, rest: rest) { return attached }
         if lastByte == UInt8(ascii: ")"), let attached = androidAttachment(firstLine, rest: rest) { return attached }
-        if let omitted = omitted(firstLine, key: key, rest: rest, lastMarkOffset: lastMarkOffset) { return omitted }
-        if let location = location(firstLine, key: key, text: text) { return location }
+        if let omitted = omitted(firstLine, key: key, kinds: kinds, rest: rest, lastMarkOffset: lastMarkOffset) {
+            return omitted
+        }
+        if let location = location(firstLine, kinds: kinds, text: text) { return location }
         if leadingMark || isEncryptionNotice(key), WhatsAppSystemLines.looksLikeSystem(key) {
             return WhatsAppClassifiedBody(kind: .system, text: text, dropsSender: true)
         }
@@ -154,11 +157,11 @@ enum WhatsAppBodyClassifier {
 
     /// `<Media omitted>` (Android) and `image omitted` (iOS), localised; iOS may put a document's
     /// name before the placeholder: `Resume.pdf • 2 pages ‎document omitted`.
-    private static func omitted(_ firstLine: Substring, key: String, rest: String, lastMarkOffset: Int?)
-        -> WhatsAppClassifiedBody?
-    {
+    private static func omitted(
+        _ firstLine: Substring, key: String, kinds: WhatsAppPhrases.BodyPhraseKinds, rest: String, lastMarkOffset: Int?
+    ) -> WhatsAppClassifiedBody? {
         if firstLine.utf8.first == UInt8(ascii: "<"), firstLine.hasPrefix("<"), firstLine.hasSuffix(">") {
-            let isKnown = WhatsAppPhrases.androidOmitted.contains(key)
+            let isKnown = kinds.contains(.androidOmitted)
             let looksLikeMedia =
                 !firstLine.contains(":") && ["medi", "медиа", "медіа", "mídia", "média"].contains { key.contains($0) }
             if isKnown || looksLikeMedia {
@@ -168,11 +171,11 @@ enum WhatsAppBodyClassifier {
             }
             return nil
         }
-        if !key.isEmpty, WhatsAppPhrases.omittedContact.contains(key) {
+        if kinds.contains(.omittedContact) {
             return WhatsAppClassifiedBody(
                 kind: .contact, text: rest, attachments: [Attachment(name: String(trimmed(firstLine)), present: false)])
         }
-        if !key.isEmpty, WhatsAppPhrases.omittedMedia.contains(key) {
+        if kinds.contains(.omittedMedia) {
             return WhatsAppClassifiedBody(
                 kind: .attachment, text: rest,
                 attachments: [Attachment(name: String(trimmed(firstLine)), present: false)])
@@ -182,8 +185,9 @@ enum WhatsAppBodyClassifier {
         let split = firstLine.utf8.index(firstLine.startIndex, offsetBy: lastMarkOffset)
         let placeholder = firstLine[split...]
         let placeholderKey = phraseKey(placeholder)
-        let isContact = WhatsAppPhrases.omittedContact.contains(placeholderKey)
-        guard isContact || WhatsAppPhrases.omittedMedia.contains(placeholderKey) else { return nil }
+        let placeholderKinds = WhatsAppPhrases.kinds(of: placeholderKey)
+        let isContact = placeholderKinds.contains(.omittedContact)
+        guard isContact || placeholderKinds.contains(.omittedMedia) else { return nil }
         let prefix = trimmed(firstLine[..<split])
         // The file name is what precedes ` • ` (page count, size...).
         var name = prefix
@@ -195,8 +199,10 @@ enum WhatsAppBodyClassifier {
     }
 
     /// `location: https://maps.google.com/?q=LAT,LON` (any label), live locations and venue shares.
-    private static func location(_ firstLine: Substring, key: String, text: String) -> WhatsAppClassifiedBody? {
-        if !key.isEmpty, WhatsAppPhrases.liveLocation.contains(key) {
+    private static func location(_ firstLine: Substring, kinds: WhatsAppPhrases.BodyPhraseKinds, text: String)
+        -> WhatsAppClassifiedBody?
+    {
+        if kinds.contains(.liveLocation) {
             return WhatsAppClassifiedBody(kind: .location, text: text, location: Location(text: text))
         }
         if WhatsAppUTF8.containsColonSpace(firstLine), let colon = labelColon(firstLine) {

@@ -95,6 +95,33 @@ enum WhatsAppPhrases {
 
     private static func set(_ phrases: [String]) -> Set<String> { Set(phrases.map { $0.lowercased() }) }
 
+    /// Which of the tables bodies are looked up in by key hold a phrase key.
+    struct BodyPhraseKinds: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let deleted = BodyPhraseKinds(rawValue: 1 << 0)
+        static let omittedMedia = BodyPhraseKinds(rawValue: 1 << 1)
+        static let omittedContact = BodyPhraseKinds(rawValue: 1 << 2)
+        static let androidOmitted = BodyPhraseKinds(rawValue: 1 << 3)
+        static let liveLocation = BodyPhraseKinds(rawValue: 1 << 4)
+    }
+
+    /// The tables a phrase key is in: one lookup (one hash of the key) for all of them.
+    static func kinds(of key: String) -> BodyPhraseKinds {
+        key.isEmpty ? [] : bodyPhraseKinds[key] ?? []
+    }
+
+    private static let bodyPhraseKinds: [String: BodyPhraseKinds] = {
+        var kinds: [String: BodyPhraseKinds] = [:]
+        let tables: [(Set<String>, BodyPhraseKinds)] = [
+            (deleted, .deleted), (omittedMedia, .omittedMedia), (omittedContact, .omittedContact),
+            (androidOmitted, .androidOmitted), (liveLocation, .liveLocation),
+        ]
+        for (table, kind) in tables {
+            for phrase in table { kinds[phrase, default: []].insert(kind) }
+        }
+        return kinds
+    }()
+
     /// FNV-1a digests of the phrase keys of the tables bodies are looked up in by key: a first
     /// line whose key has another digest is none of them (no key to make, no lookups).
     static let bodyKeyDigests: Set<UInt64> = Set(

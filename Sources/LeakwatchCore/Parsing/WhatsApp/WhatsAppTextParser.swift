@@ -224,15 +224,26 @@ public enum WhatsAppTextParser {
             )
         }
 
+        // Consecutive messages are mostly from one sender: its count and its insertion into the
+        // participants are not looked up again (each would hash the name).
+        var lastCandidate: (name: String, isSender: Bool)?
+        var lastInserted: String?
         for (index, pending) in pendings.enumerated() {
             let header = pending.header
             var sender: String?
             var bodyStart = header.restStart
-            if let candidate = candidates[index], let colon = colons[index],
-                isSender(candidate, count: candidateCounts[candidate, default: 0])
-            {
-                sender = candidate
-                bodyStart = min(colon + 2, pending.headerLineEnd)
+            if let candidate = candidates[index], let colon = colons[index] {
+                let named: Bool
+                if let last = lastCandidate, last.name == candidate {
+                    named = last.isSender
+                } else {
+                    named = isSender(candidate, count: candidateCounts[candidate, default: 0])
+                    lastCandidate = (candidate, named)
+                }
+                if named {
+                    sender = candidate
+                    bodyStart = min(colon + 2, pending.headerLineEnd)
+                }
             }
 
             buffer.removeAll(keepingCapacity: true)
@@ -254,7 +265,10 @@ public enum WhatsAppTextParser {
             }
 
             let finalSender = classified.dropsSender ? nil : sender
-            if let finalSender { state.participants.insert(finalSender) }
+            if let finalSender, finalSender != lastInserted {
+                state.participants.insert(finalSender)
+                lastInserted = finalSender
+            }
             if classified.kind == .system {
                 for name in WhatsAppSystemLines.addedOrJoined(classified.text) { state.participants.insert(name) }
             }

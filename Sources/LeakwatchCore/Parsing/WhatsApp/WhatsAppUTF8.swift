@@ -58,20 +58,38 @@ enum WhatsAppUTF8 {
         byte == WhatsAppBytes.space || (byte >= 0x09 && byte <= 0x0D)
     }
 
-    /// The FNV-1a digest and first byte of `asciiPhraseKey(line)`, without making it; `nil` when
-    /// `line` is not ASCII.
-    static func asciiPhraseKeyDigest(_ line: Substring) -> (digest: UInt64, first: UInt8?)? {
-        let digest = line.utf8.withContiguousStorageIfAvailable { b -> (digest: UInt64, first: UInt8?)? in
+    /// What `asciiPhraseKeyDigest` tells of a line's phrase key without making it.
+    struct PhraseKeyShape {
+        /// The FNV-1a digest of the key.
+        var digest: UInt64
+        /// The key's first byte (as written, not lowercased).
+        var first: UInt8?
+        /// Whether the key starts with `messages` (as the encryption notices do).
+        var startsWithMessages: Bool
+    }
+
+    /// The FNV-1a digest, first byte and start of `asciiPhraseKey(line)`, without making it; `nil`
+    /// when `line` is not ASCII.
+    static func asciiPhraseKeyDigest(_ line: Substring) -> PhraseKeyShape? {
+        let shape = line.utf8.withContiguousStorageIfAvailable { b -> PhraseKeyShape? in
             guard let (start, end) = asciiPhraseKeyBounds(b) else { return nil }
             var digest = FNV1a()
+            var prefix: UInt64 = 0
             for k in start..<end {
                 let byte = b[k]
-                digest.add(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+                let lowered = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                digest.add(lowered)
+                if k - start < 8 { prefix |= UInt64(lowered) << (8 * (k - start)) }
             }
-            return (digest.value, start < end ? b[start] : nil)
+            return PhraseKeyShape(
+                digest: digest.value, first: start < end ? b[start] : nil,
+                startsWithMessages: end - start >= 8 && prefix == messagesPrefix)
         }
-        return digest ?? nil
+        return shape ?? nil
     }
+
+    /// `messages` as 8 bytes, the first in the lowest.
+    private static let messagesPrefix: UInt64 = "messages".utf8.reversed().reduce(0) { $0 << 8 | UInt64($1) }
 
     /// `WhatsAppBodyClassifier.phraseKey` of an ASCII `line` (trimmed, final full stops dropped,
     /// lowercased), computed over bytes; `nil` when `line` is not ASCII.
