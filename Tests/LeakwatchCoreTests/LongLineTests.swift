@@ -30,6 +30,9 @@ import Testing
         inputs.append(("one-past", Array((String(repeating: "a", count: maxLine + 1) + "\n").utf8)))
         inputs.append(("no-final-break", Array(String(repeating: "b", count: 1000).utf8)))
         inputs.append(("bom", [0xEF, 0xBB, 0xBF] + Array(String(repeating: "c", count: 600).utf8)))
+        // Lines around a third of the limit (an invalid byte decodes to three), short and long mixed.
+        let lengths = [1, 84, 85, 86, 87, 200, maxLine, 3, maxLine + 1, 90, 2, 2 * maxLine, 5]
+        inputs.append(("mixed-lengths", Array(lengths.map { String(repeating: "m", count: $0) + "\n" }.joined().utf8)))
         return inputs
     }()
 

@@ -6,11 +6,8 @@
 struct WhatsAppSurvey {
     let layout: WhatsAppLayout
     private var resolver = WhatsAppDateResolver()
-    /// How often each sender candidate was counted, but for the run still going on.
-    private var counted: [String: Int] = [:]
-    /// The candidate of the last header line, and how many header lines in a row it was: a run
-    /// is counted once it ends, without hashing the name for every line.
-    private var run: (name: String, lines: Int)?
+    /// How many header lines of those added so far each sender candidate starts.
+    private(set) var candidateCounts: [String: Int] = [:]
     private var scanner = WhatsAppHeaderScanner()
     private var lineNumber = 0
 
@@ -21,16 +18,12 @@ struct WhatsAppSurvey {
     /// The day/month order decided from every header added so far.
     var decision: DateOrderDecision { resolver.decision }
 
-    /// How many header lines of those added so far each sender candidate starts.
-    var candidateCounts: [String: Int] {
-        guard let run else { return counted }
-        var counts = counted
-        counts[run.name, default: 0] += run.lines
-        return counts
-    }
-
     /// Adds the complete lines `b` (the next lines of the file, in order).
     mutating func add(lines b: UnsafeBufferPointer<UInt8>) {
+        // A run of header lines with one candidate is counted once it ends (one hash of the name
+        // per run, not per line).
+        var run: (name: String, lines: Int)?
+        defer { if let run { candidateCounts[run.name, default: 0] += run.lines } }
         var pos = 0
         while pos < b.count {
             lineNumber += 1
@@ -42,7 +35,7 @@ struct WhatsAppSurvey {
                 if let last = run, last.name == name {
                     run?.lines += 1
                 } else {
-                    if let last = run { counted[last.name, default: 0] += last.lines }
+                    if let last = run { candidateCounts[last.name, default: 0] += last.lines }
                     run = (name, 1)
                 }
             }
