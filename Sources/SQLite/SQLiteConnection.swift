@@ -21,6 +21,14 @@ public final class SQLiteConnection {
     /// The database file (`:memory:` for an in-memory database).
     public let path: String
     private var cache: [String: SQLiteStatement] = [:]
+    /// The multi-row statements of `insert(_:row:_:)`, found without writing their SQL out again.
+    private var multiRowCache: [MultiRowKey: SQLiteStatement] = [:]
+
+    private struct MultiRowKey: Hashable {
+        var head: String
+        var row: String
+        var rows: Int
+    }
 
     /// Opens `path` with `sqlite3_open_v2`, with extended result codes on.
     public init(path: String, mode: Mode = .readWriteCreate) throws(SQLiteError) {
@@ -50,6 +58,7 @@ public final class SQLiteConnection {
 
     deinit {
         cache.removeAll()  // finalize every statement before closing
+        multiRowCache.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -100,7 +109,14 @@ public final class SQLiteConnection {
         while start < rows.count {
             var size = Self.rowsPerInsert
             while size > rows.count - start { size /= 2 }
-            let statement = try statement(head + " " + repeatElement(row, count: size).joined(separator: ", "))
+            let key = MultiRowKey(head: head, row: row, rows: size)
+            let statement: SQLiteStatement
+            if let cached = multiRowCache[key] {
+                statement = cached
+            } else {
+                statement = try self.statement(head + " " + repeatElement(row, count: size).joined(separator: ", "))
+                multiRowCache[key] = statement
+            }
             values.removeAll(keepingCapacity: true)
             for one in rows[start..<(start + size)] { values.append(contentsOf: one) }
             try statement.bind(values)
