@@ -97,7 +97,7 @@ public struct TranscriptBuilder: Sendable {
     }
 
     /// Adds the `index`-th message of the export (messages come in order).
-    public mutating func add(_ message: Message, index: Int) {
+    public mutating func add(_ message: borrowing Message, index: Int) {
         let minute = message.timestamp.map(MessageFacts.minute(of:))
         let content = MessageContent(of: message)
         transcript.messageCount += 1
@@ -140,19 +140,23 @@ public struct TranscriptBuilder: Sendable {
             }
             lastSender = senderAt
         }
-        let facts = {
-            MessageFacts(
-                index: index, line: message.line, id: message.id, sender: message.sender, minute: minute,
-                content: content, ordinal: ordinal)
-        }
+        // What keeps this message's facts, checked first: most messages are none of these.
+        var sampleOf: Int?
         if let at = senderAt, minute != nil, transcript.senders[at].samples.count < SenderSpan.sampleCount {
-            transcript.senders[at].samples.append(facts())
+            sampleOf = at
         }
-        if watch.hashes.contains(content.hash) { transcript.watched.append(facts()) }
-        if content.isDistinctive, minute != nil, message.sender != nil,
-            ExportTranscript.isSampled(content.hash, level: transcript.anchorLevel)
-        {
-            transcript.anchors.append(facts())
+        let watched = watch.hashes.contains(content.hash)
+        let anchors =
+            content.isDistinctive && minute != nil && message.sender != nil
+            && ExportTranscript.isSampled(content.hash, level: transcript.anchorLevel)
+        guard sampleOf != nil || watched || anchors else { return }
+        let facts = MessageFacts(
+            index: index, line: message.line, id: message.id, sender: message.sender, minute: minute,
+            content: content, ordinal: ordinal)
+        if let at = sampleOf { transcript.senders[at].samples.append(facts) }
+        if watched { transcript.watched.append(facts) }
+        if anchors {
+            transcript.anchors.append(facts)
             if transcript.anchors.count > anchorCap {
                 transcript.anchorLevel += 1
                 let level = transcript.anchorLevel

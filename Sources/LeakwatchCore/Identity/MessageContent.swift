@@ -35,7 +35,7 @@ public struct MessageContent: Sendable, Hashable {
     }
 
     /// The content of `message`.
-    public init(of message: Message) {
+    public init(of message: borrowing Message) {
         let token: Token
         switch message.kind {
         case .text: token = .text

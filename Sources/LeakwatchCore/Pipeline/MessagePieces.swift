@@ -15,7 +15,8 @@ struct MessagePieces {
 
     /// `messages`, the long ones cut into pieces (the same array when none is long).
     mutating func cut(_ messages: [Message]) -> [Message] {
-        guard messages.contains(where: { $0.text.utf8.count > maxBytes }) else { return messages }
+        // By index: `contains(where:)` would copy (retain and release) every message.
+        guard messages.indices.contains(where: { messages[$0].text.utf8.count > maxBytes }) else { return messages }
         var out: [Message] = []
         out.reserveCapacity(messages.count + 8)
         for message in messages {

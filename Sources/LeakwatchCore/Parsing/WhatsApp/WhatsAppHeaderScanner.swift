@@ -47,6 +47,16 @@ struct WhatsAppHeaderScanner {
                 originEnd.withUnsafeMutableBufferPointer { originEnd in
                     var i = start
                     while i < end && n < Self.window {
+                        let ascii = b[i]
+                        if ascii < 0x80 {
+                            // ASCII is no mark, no foreign digit; a tab is a space.
+                            clean[n] = ascii == 0x09 ? WhatsAppBytes.space : ascii
+                            origin[n] = i
+                            originEnd[n] = i + 1
+                            n += 1
+                            i += 1
+                            continue
+                        }
                         let mark = WhatsAppBytes.markLength(b, i, end: end)
                         if mark > 0 {
                             i += mark
