@@ -285,6 +285,27 @@ struct WhatsAppParserTests {
         "Ⅻ ⓐⒶ 𐐀𐐨", "\u{10FFFF}A\u{FFFD}B",
     ]
 
+    @Test("one lookup of a body's phrase key gives every table it is in, and no other")
+    func bodyPhraseKinds() {
+        let tables: [(Set<String>, WhatsAppPhrases.BodyPhraseKinds)] = [
+            (WhatsAppPhrases.deleted, .deleted), (WhatsAppPhrases.omittedMedia, .omittedMedia),
+            (WhatsAppPhrases.omittedContact, .omittedContact), (WhatsAppPhrases.androidOmitted, .androidOmitted),
+            (WhatsAppPhrases.liveLocation, .liveLocation),
+        ]
+        for (table, kind) in tables {
+            for phrase in table {
+                let kinds = WhatsAppPhrases.kinds(of: phrase)
+                for (other, otherKind) in tables { #expect(kinds.contains(otherKind) == other.contains(phrase)) }
+                #expect(kinds.contains(kind))
+            }
+        }
+        for notAPhrase in ["", "ok", "image omitted please", "this message was deleted!"] {
+            #expect(WhatsAppPhrases.kinds(of: notAPhrase).isEmpty)
+        }
+        // A decomposed spelling is the same key (String equality is canonical).
+        #expect(WhatsAppPhrases.kinds(of: "diese nachricht wurde gelo\u{308}scht").contains(.deleted))
+    }
+
     @Test("every AM/PM word starts with a byte its table's first-byte filter lets through")
     func meridiemFirstBytes() {
         for (table, starts) in [
