@@ -125,7 +125,7 @@ enum WhatsAppPhrases {
     /// FNV-1a digests of the phrase keys of the tables bodies are looked up in by key: a first
     /// line whose key has another digest is none of them (no key to make, no lookups).
     static let bodyKeyDigests: Set<UInt64> = Set(
-        [deleted, omittedMedia, omittedContact, androidOmitted, liveLocation].flatMap { $0 }.map { phrase in
+        bodyPhraseKinds.keys.map { phrase in
             var digest = FNV1a()
             digest.add(phrase.utf8)
             return digest.value
