@@ -306,6 +306,42 @@ struct WhatsAppParserTests {
         #expect(WhatsAppPhrases.kinds(of: "diese nachricht wurde gelo\u{308}scht").contains(.deleted))
     }
 
+    @Test("a character kept in phrase keys is kept by trimming and lowercasing, and in no phrase")
+    func keptInKey() {
+        let kept = (0...0x10FFFF).compactMap { Unicode.Scalar(UInt32($0)) }.filter {
+            WhatsAppUTF8.isKeptInKey($0.value)
+        }
+        #expect(kept.count > 1_000)
+        let marks: Set<Unicode.GeneralCategory> = [.nonspacingMark, .spacingMark, .enclosingMark, .format, .control]
+        for scalar in kept {
+            let properties = scalar.properties
+            #expect(properties.lowercaseMapping == String(scalar))
+            #expect(!properties.isWhitespace && !properties.isGraphemeExtend && !properties.isEmojiModifier)
+            #expect(!marks.contains(properties.generalCategory))
+            #expect(String(scalar).decomposedStringWithCanonicalMapping == String(scalar))
+        }
+        let keptSet = Set(kept)
+        for phrase in WhatsAppPhrases.bodyPhrases {
+            #expect(phrase.decomposedStringWithCanonicalMapping.unicodeScalars.allSatisfy { !keptSet.contains($0) })
+        }
+    }
+
+    @Test(
+        "a first line told no phrase without its key has a key that is no phrase",
+        arguments: [
+            "😂😂😂", "  🙄 right", "ok 👍", "£20 each", "Haha ☕ ", "🎂🎉 happy birthday", "this message was deleted 🙄",
+            "image omitted 👍", "😂 <Media omitted>", "🙄.", "Mum 😂",
+        ])
+    func noPhraseKey(line: String) {
+        let told = WhatsAppUTF8.isNoPhraseKey(line[...])
+        #expect(told == !["Mum 😂"].contains(line))
+        let key = WhatsAppBodyClassifier.phraseKey(line[...])
+        if told {
+            #expect(WhatsAppPhrases.kinds(of: key).isEmpty)
+            #expect(key.utf8.first != UInt8(ascii: "<") && !key.hasPrefix("messages"))
+        }
+    }
+
     @Test("every AM/PM word starts with a byte its table's first-byte filter lets through")
     func meridiemFirstBytes() {
         for (table, starts) in [

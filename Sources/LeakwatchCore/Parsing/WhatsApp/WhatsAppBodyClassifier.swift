@@ -43,13 +43,16 @@ enum WhatsAppBodyClassifier {
         // looking it up. The key is still made where it is read other than by exact lookup: a
         // `<...>` placeholder, the encryption notice (`messages ...`), a line marked as the app's.
         let key: String
-        if !leadingMark, let shape = WhatsAppUTF8.asciiPhraseKeyDigest(firstLine),
-            !WhatsAppPhrases.bodyKeyDigests.contains(shape.digest),
-            shape.first != UInt8(ascii: "<"), !shape.startsWithMessages
-        {
-            key = ""
-        } else {
+        if leadingMark {
             key = phraseKey(firstLine)
+        } else if let shape = WhatsAppUTF8.asciiPhraseKeyDigest(firstLine) {
+            let isNoPhrase =
+                !WhatsAppPhrases.bodyKeyDigests.contains(shape.digest)
+                && shape.first != UInt8(ascii: "<") && !shape.startsWithMessages
+            key = isNoPhrase ? "" : phraseKey(firstLine)
+        } else {
+            // Not ASCII: an emoji (or another character no phrase has) tells it apart as well.
+            key = WhatsAppUTF8.isNoPhraseKey(firstLine) ? "" : phraseKey(firstLine)
         }
         let kinds = WhatsAppPhrases.kinds(of: key)
         if rest.isEmpty, kinds.contains(.deleted) {
@@ -66,7 +69,9 @@ enum WhatsAppBodyClassifier {
         if let omitted = omitted(firstLine, key: key, kinds: kinds, rest: rest, lastMarkOffset: lastMarkOffset) {
             return omitted
         }
-        if let location = location(firstLine, kinds: kinds, text: text) { return location }
+        if let location = location(firstLine, kinds: kinds, text: text, hasNewline: newline != nil) {
+            return location
+        }
         if leadingMark || isEncryptionNotice(key), WhatsAppSystemLines.looksLikeSystem(key) {
             return WhatsAppClassifiedBody(kind: .system, text: text, dropsSender: true)
         }
@@ -107,8 +112,9 @@ enum WhatsAppBodyClassifier {
         // Bytes first: no header has another canonically equivalent spelling, so a line that does
         // not start with its bytes does not start with it.
         guard
-            WhatsAppPhrases.pollHeaders.contains(where: {
-                firstLine.utf8.starts(with: $0.utf8) && firstLine.hasPrefix($0)
+            WhatsAppPhrases.pollHeaders.indices.contains(where: {
+                WhatsAppUTF8.startsWith(firstLine, WhatsAppPhrases.pollHeaderBytes[$0])
+                    && firstLine.hasPrefix(WhatsAppPhrases.pollHeaders[$0])
             })
         else { return nil }
         let hasOption = rest.split(separator: "\n").contains { line in
@@ -199,9 +205,9 @@ enum WhatsAppBodyClassifier {
     }
 
     /// `location: https://maps.google.com/?q=LAT,LON` (any label), live locations and venue shares.
-    private static func location(_ firstLine: Substring, kinds: WhatsAppPhrases.BodyPhraseKinds, text: String)
-        -> WhatsAppClassifiedBody?
-    {
+    private static func location(
+        _ firstLine: Substring, kinds: WhatsAppPhrases.BodyPhraseKinds, text: String, hasNewline: Bool
+    ) -> WhatsAppClassifiedBody? {
         if kinds.contains(.liveLocation) {
             return WhatsAppClassifiedBody(kind: .location, text: text, location: Location(text: text))
         }
@@ -216,8 +222,9 @@ enum WhatsAppBodyClassifier {
                 return WhatsAppClassifiedBody(kind: .location, text: text, location: Location(text: text))
             }
         }
-        // Android venue: `Name\nAddress\nhttps://foursquare.com/v/...`.
-        if let lastNewline = WhatsAppUTF8.lastNewline(in: text) {
+        // Android venue: `Name\nAddress\nhttps://foursquare.com/v/...` (a text without a `"\n"`
+        // `Character` has no last one either).
+        if hasNewline, let lastNewline = WhatsAppUTF8.lastNewline(in: text) {
             let lastLine = trimmed(text[text.index(after: lastNewline)...])
             if lastLine.hasPrefix("https://foursquare.com/v/") {
                 return WhatsAppClassifiedBody(kind: .location, text: text, location: Location(text: text))

@@ -20,6 +20,10 @@ struct WhatsAppHeaderScanner {
     private var originEnd = [Int](repeating: 0, count: Self.window)
     /// How many cleaned bytes the current line gave.
     private var count = 0
+    /// Whether the current line's cleaned bytes are its own bytes from `originBase` on (an ASCII
+    /// start without tabs, the common case): `origin` and `originEnd` are then not filled.
+    private var identity = false
+    private var originBase = 0
 
     init() {}
 
@@ -41,6 +45,20 @@ struct WhatsAppHeaderScanner {
     }
 
     private mutating func normalize(_ b: UnsafeBufferPointer<UInt8>, start: Int, end: Int) {
+        // Most lines start with ASCII and no tab: their bytes are their cleaned bytes.
+        let length = min(end - start, Self.window)
+        if Self.isPlainASCII(b, start: start, count: length) {
+            clean.withUnsafeMutableBufferPointer { clean in
+                if let target = clean.baseAddress, let source = b.baseAddress {
+                    target.update(from: source + start, count: length)
+                }
+            }
+            count = length
+            identity = true
+            originBase = start
+            return
+        }
+        identity = false
         var n = 0
         clean.withUnsafeMutableBufferPointer { clean in
             origin.withUnsafeMutableBufferPointer { origin in
@@ -86,6 +104,34 @@ struct WhatsAppHeaderScanner {
         }
         count = n
     }
+
+    /// Whether `b[start..<start + count]` is all ASCII with no tab, eight bytes at a time.
+    @inline(__always) private static func isPlainASCII(_ b: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> Bool
+    {
+        guard let base = b.baseAddress.map(UnsafeRawPointer.init) else { return count == 0 }
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let tabs: UInt64 = 0x0909_0909_0909_0909
+        var i = start
+        let end = start + count
+        while i + 8 <= end {
+            let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let tabless = word ^ tabs
+            // A byte of 0x80 or more, or a byte equal to a tab (a zero byte in `tabless`).
+            if (word & high) != 0 || ((tabless &- ones) & ~tabless & high) != 0 { return false }
+            i += 8
+        }
+        while i < end {
+            let byte = b[i]
+            if byte >= 0x80 || byte == 0x09 { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// The offset of the character that gave cleaned byte `k`, and the offset just after it.
+    @inline(__always) private func originStart(_ k: Int) -> Int { identity ? originBase + k : origin[k] }
+    @inline(__always) private func originStop(_ k: Int) -> Int { identity ? originBase + k + 1 : originEnd[k] }
 
     // MARK: - Grammar
 
@@ -136,13 +182,13 @@ struct WhatsAppHeaderScanner {
         }
         if at(p) == WhatsAppBytes.space { p += 1 }
 
-        let restStart = p < count ? origin[p] : (count == Self.window ? originEnd[p - 1] : lineEnd)
+        let restStart = p < count ? originStart(p) : (count == Self.window ? originStop(p - 1) : lineEnd)
         return WhatsAppHeader(
             layout: WhatsAppLayout(frame: frame, timeFirst: timeFirst, dateSeparator: separator),
             date: date,
             time: time,
-            sentStart: origin[dateTimeStart],
-            sentEnd: originEnd[dateTimeEnd - 1],
+            sentStart: originStart(dateTimeStart),
+            sentEnd: originStop(dateTimeEnd - 1),
             restStart: restStart
         )
     }
@@ -174,6 +220,8 @@ struct WhatsAppHeaderScanner {
         if at(q) == UInt8(ascii: ",") { q += 1 }
         q = skipSpaces(q)
         guard q > p else { return nil }
+        // Every connector starts with a letter: a digit (the time) needs none of them looked for.
+        if isDigit(q) { return q }
         for word in Self.connectors where matches(word, at: q, caseInsensitive: false) {
             let after = q + word.count
             if at(after) == WhatsAppBytes.space { return skipSpaces(after) }

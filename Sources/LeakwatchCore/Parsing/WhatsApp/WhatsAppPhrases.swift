@@ -122,6 +122,13 @@ enum WhatsAppPhrases {
         return kinds
     }()
 
+    /// Every non-ASCII scalar of the body phrases (`WhatsAppUTF8.isNoPhraseKey` looks for one that
+    /// is not among them).
+    static let bodyPhraseScalars: Set<UInt32> = Set(
+        bodyPhrases.flatMap { $0.unicodeScalars.filter { !$0.isASCII }.map(\.value) })
+    /// Every body phrase, of all the tables.
+    static var bodyPhrases: Dictionary<String, BodyPhraseKinds>.Keys { bodyPhraseKinds.keys }
+
     /// FNV-1a digests of the phrase keys of the tables bodies are looked up in by key: a first
     /// line whose key has another digest is none of them (no key to make, no lookups).
     static let bodyKeyDigests: Set<UInt64> = Set(
@@ -248,6 +255,8 @@ enum WhatsAppPhrases {
     ]
     /// The first UTF-8 byte of each poll header: a line starting with another byte is no poll.
     static let pollHeaderFirstBytes: Set<UInt8> = Set(pollHeaders.compactMap { $0.utf8.first })
+    /// The UTF-8 of each poll header, in the order of `pollHeaders`.
+    static let pollHeaderBytes: [[UInt8]] = pollHeaders.map { Array($0.utf8) }
     static let pollOptions = ["OPTION:", "OPTION :", "OPCIÓN:", "OPZIONE:", "OPÇÃO:", "ВАРИАНТ:"]
 
     /// Fragments that mark a line as written by the app (lowercased): used for lines whose text

@@ -52,6 +52,84 @@ enum WhatsAppUTF8 {
         return found ?? true
     }
 
+    /// Whether every byte of `b` is ASCII, eight at a time.
+    static func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = b.baseAddress.map(UnsafeRawPointer.init) else { return true }
+        var i = 0
+        var high: UInt64 = 0
+        while i + 8 <= b.count {
+            high |= base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < b.count {
+            high |= UInt64(b[i])
+            i += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// Whether `line` starts with the bytes `prefix`.
+    static func startsWith(_ line: Substring, _ prefix: [UInt8]) -> Bool {
+        let found = line.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            guard b.count >= prefix.count else { return false }
+            for k in prefix.indices where b[k] != prefix[k] { return false }
+            return true
+        }
+        return found ?? line.utf8.starts(with: prefix)
+    }
+
+    /// Whether the phrase key of `line` (`WhatsAppBodyClassifier.phraseKey`) is certainly no body
+    /// phrase, starts with neither `<` nor `messages`, without making it: `false` when that cannot
+    /// be told cheaply.
+    ///
+    /// The key holds every scalar of `line` that trimming and lowercasing keep: one that is not
+    /// whitespace, not a mark or modifier (which could join a trimmed `Character`) and has no
+    /// lowercase form of its own (`isKeptInKey`, the emoji, dingbats and the pound sign). A key
+    /// holding such a scalar that no phrase has is no phrase. Its first character is the first
+    /// after ASCII whitespace when that is ASCII, or such a scalar.
+    static func isNoPhraseKey(_ line: Substring) -> Bool {
+        let found = line.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            var i = 0
+            while i < b.count && isASCIIWhitespace(b[i]) { i += 1 }
+            guard i < b.count else { return false }
+            let lead = b[i]
+            if lead < 0x80 {
+                if lead == UInt8(ascii: "<") || lead | 0x20 == UInt8(ascii: "m") { return false }
+            } else if !isKeptInKey(scalar(in: b, at: i)) {
+                return false
+            }
+            while i < b.count {
+                let byte = b[i]
+                if byte >= 0xC0, isKeptInKey(scalar(in: b, at: i)) { return true }
+                i += 1
+            }
+            return false
+        }
+        return found ?? false
+    }
+
+    /// The scalar whose UTF-8 starts at `b[i]` (a lead byte of valid UTF-8).
+    @inline(__always)
+    private static func scalar(in b: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt32 {
+        let lead = UInt32(b[i])
+        func next(_ k: Int) -> UInt32 { i + k < b.count ? UInt32(b[i + k] & 0x3F) : 0 }
+        if lead < 0x80 { return lead }
+        if lead < 0xE0 { return (lead & 0x1F) << 6 | next(1) }
+        if lead < 0xF0 { return (lead & 0x0F) << 12 | next(1) << 6 | next(2) }
+        return (lead & 0x07) << 18 | next(1) << 12 | next(2) << 6 | next(3)
+    }
+
+    /// Whether `scalar` is one a phrase key keeps as it is and no body phrase has: pictographs
+    /// and emoji (U+1F300...U+1FAFF) but for the skin-tone modifiers, miscellaneous symbols and
+    /// dingbats (U+2600...U+27BF), and `£`. `WhatsAppParserTests` checks the properties this
+    /// relies on for every one of them.
+    static func isKeptInKey(_ scalar: UInt32) -> Bool {
+        let inRanges =
+            (0x1F300...0x1FAFF).contains(scalar) && !(0x1F3FB...0x1F3FF).contains(scalar)
+            || (0x2600...0x27BF).contains(scalar) || scalar == 0xA3
+        return inRanges && !WhatsAppPhrases.bodyPhraseScalars.contains(scalar)
+    }
+
     /// Whether `byte` is an ASCII character for which `Character.isWhitespace` holds.
     @inline(__always)
     static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
@@ -75,11 +153,16 @@ enum WhatsAppUTF8 {
             guard let (start, end) = asciiPhraseKeyBounds(b) else { return nil }
             var digest = FNV1a()
             var prefix: UInt64 = 0
-            for k in start..<end {
+            let prefixEnd = min(end, start + 8)
+            for k in start..<prefixEnd {
                 let byte = b[k]
                 let lowered = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
                 digest.add(lowered)
-                if k - start < 8 { prefix |= UInt64(lowered) << (8 * (k - start)) }
+                prefix |= UInt64(lowered) << (8 * (k - start))
+            }
+            for k in prefixEnd..<end {
+                let byte = b[k]
+                digest.add(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
             }
             return PhraseKeyShape(
                 digest: digest.value, first: start < end ? b[start] : nil,
@@ -127,7 +210,7 @@ enum WhatsAppUTF8 {
     /// Where the phrase key of the ASCII bytes `b` lies: trimmed, final full stops dropped;
     /// `nil` when `b` is not ASCII.
     private static func asciiPhraseKeyBounds(_ b: UnsafeBufferPointer<UInt8>) -> (start: Int, end: Int)? {
-        for byte in b where byte >= 0x80 { return nil }
+        guard isASCII(b) else { return nil }
         var start = 0
         var end = b.count
         while start < end && isASCIIWhitespace(b[start]) { start += 1 }
