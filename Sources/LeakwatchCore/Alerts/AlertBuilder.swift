@@ -16,7 +16,7 @@ public struct ScannedFile: Sendable, Hashable {
     public init(path: String, bytes: some Sequence<UInt8>) {
         var hasher = SHA256()
         hasher.update(data: Array(bytes))
-        self.init(path: path, sha256: hasher.finalize().hex)
+        self.init(path: path, sha256: IdentityHash.hex(hasher.finalize()))
     }
 }
 
@@ -109,7 +109,7 @@ public struct AlertBuilder: Sendable {
             normalized.append(scalar)
         }
         let input = normalized.isEmpty ? Array(text.lowercased().utf8) : Array(String(normalized).utf8)
-        return HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: fingerprintKey)).hex
+        return IdentityHash.hex(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: fingerprintKey)))
     }
 
     /// The value around `range`, with every masked span replaced by `mask` and line breaks
@@ -159,7 +159,7 @@ public struct AlertBuilder: Sendable {
             file.sha256, export.entry ?? "", String(exportIndex), rule.id, rule.revision, String(hit.messageIndex),
             hit.field.rawValue, String(hit.item), String(hit.range.lowerBound), String(hit.range.upperBound),
         ]
-        return SHA256.hash(data: Array(parts.joined(separator: "\u{1F}").utf8)).prefix(16).hex
+        return IdentityHash.joined(parts, bytes: 16)
     }
 }
 
@@ -201,18 +201,5 @@ extension Message {
 extension String {
     func replacingAll(where predicate: (Character) -> Bool, with replacement: Character) -> String {
         String(map { predicate($0) ? replacement : $0 })
-    }
-}
-
-extension Sequence<UInt8> {
-    /// Lowercase hex.
-    var hex: String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -31,17 +31,15 @@ extension AlertBuilder {
         let attachment =
             match.attachmentIndex < message.attachments.count ? message.attachments[match.attachmentIndex] : nil
         let info = match.info
-        let revision = SHA256.hash(
-            data: Array(
-                ["known-media", info.algorithm, info.label, String(info.threshold)].joined(separator: "\u{1F}").utf8)
-        ).prefix(8).hex
+        let revision = IdentityHash.joined(
+            ["known-media", info.algorithm, info.label, String(info.threshold)], bytes: 8)
         let idParts = [
             file.sha256, export.entry ?? "", String(exportIndex), KnownMediaMatch.ruleID, revision,
             String(match.messageIndex), "media-hash", String(match.attachmentIndex), info.list, String(info.line),
         ]
         let name = attachment.map { $0.entry ?? $0.name } ?? ""
         return Alert(
-            id: SHA256.hash(data: Array(idParts.joined(separator: "\u{1F}").utf8)).prefix(16).hex,
+            id: IdentityHash.joined(idParts, bytes: 16),
             detectedAt: detectedAt,
             rule: Alert.RuleInfo(
                 id: KnownMediaMatch.ruleID, title: KnownMediaMatch.ruleTitle,

@@ -84,7 +84,7 @@ public struct ScanRecord: Sendable, Hashable, Codable {
             line.map(String.init) ?? "",
             messageID ?? "", detail,
         ]
-        self.id = SHA256.hash(data: Array(parts.joined(separator: "\u{1F}").utf8)).prefix(16).hex
+        self.id = IdentityHash.joined(parts, bytes: 16)
     }
 
     enum CodingKeys: String, CodingKey {

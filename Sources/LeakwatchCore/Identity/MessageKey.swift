@@ -13,6 +13,6 @@ public enum MessageKey {
         let parts = [
             "leakwatch.message.v1", chatOrigin, String(chatMinute), String(content, radix: 16), String(ordinal),
         ]
-        return SHA256.hash(data: Array(parts.joined(separator: "\u{1F}").utf8)).prefix(16).hex
+        return IdentityHash.joined(parts, bytes: 16)
     }
 }

@@ -142,7 +142,7 @@ public final class RulePrefilter: Sendable {
         for expression in expressions {
             text += "\u{1E}\(expression.id)\u{1F}\(expression.flags.rawValue)\u{1F}" + expression.pattern
         }
-        return SHA256.hash(data: Array(text.utf8)).prefix(16).hex
+        return IdentityHash.hex(SHA256.hash(data: Array(text.utf8)), bytes: 16)
     }
 
     /// The expression id of `rule` in `role` on the buffer `key`, when Vectorscan took it.

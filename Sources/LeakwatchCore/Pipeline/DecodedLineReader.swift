@@ -47,7 +47,7 @@ struct DecodedLineReader {
     var maxLineBytes: Int { cutter.maxLineBytes }
 
     /// The hex SHA-256 of everything read, once `atEnd`.
-    var sha256: String? { hasher.map { $0.finalize().hex } }
+    var sha256: String? { hasher.map { IdentityHash.hex($0.finalize()) } }
 
     /// Hands out all the decoded bytes and takes `buffer` (emptied) to decode into next.
     mutating func swapDecoded(with buffer: inout [UInt8]) {

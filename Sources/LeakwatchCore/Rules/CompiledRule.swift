@@ -124,7 +124,7 @@ public final class CompiledRule: Sendable {
             ]
         }
         let digest = SHA256.hash(data: Array(parts.joined(separator: "\u{1E}").utf8))
-        return digest.prefix(8).hex
+        return IdentityHash.hex(digest, bytes: 8)
     }
 }
 

@@ -80,7 +80,8 @@ public final class LinearTextModel: Sendable {
         let name = String((path.split(separator: "/").last ?? Substring(path)).dropLast(".model".count))
         return LinearTextModel(
             name: name, dimensions: dimensions, bias: bias, scale: scale, quantised: quantised,
-            summary: value("summary")?.string ?? "", digest: SHA256.hash(data: Array(text.utf8)).prefix(8).hex)
+            summary: value("summary")?.string ?? "",
+            digest: IdentityHash.hex(SHA256.hash(data: Array(text.utf8)), bytes: 8))
     }
 
     /// The model's verdict on one text.

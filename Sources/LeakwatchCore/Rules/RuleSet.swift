@@ -27,7 +27,7 @@ public final class RuleSet: Sendable {
         self.disabled = disabled
         self.warnings = warnings
         let revisions = rules.map(\.revision).joined(separator: ",")
-        self.revision = SHA256.hash(data: Array(revisions.utf8)).prefix(8).hex
+        self.revision = IdentityHash.hex(SHA256.hash(data: Array(revisions.utf8)), bytes: 8)
         self.prefilter = prefilter ?? RulePrefilter(rules: rules, cache: prefilterCache)
     }
 
