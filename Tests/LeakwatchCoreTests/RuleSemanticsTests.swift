@@ -26,10 +26,11 @@ import Testing
         #expect(folded(input).0 == expected)
     }
 
-    /// The fast ASCII path gives exactly what the general one does, or declines.
+    /// The fast ASCII path gives exactly what the general one does, or declines; where it takes a
+    /// text, the general path's offsets are the identity at every character's first byte.
     @Test func theASCIIFastPathFoldsAsTheGeneralPathDoes() {
         var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("aAbBfFgGnNiIsStTe0134579@$!* .-_,?:/'\"#")
+        let alphabet = Array("aAbBfFgGnNiIsStTe0134579@$!* .-_,?:/'\"#😂👍🏽£☕\u{FE0F}é\u{200B}")
         var declined = 0
         for _ in 0..<20_000 {
             let length = Int.random(in: 0...24, using: &generator)
@@ -41,9 +42,25 @@ import Testing
                 #expect(fast.isEmpty)
                 continue
             }
-            #expect(String(decoding: fast, as: UTF8.self) == folded(text).0, "\(text)")
+            let (general, starts, _) = folded(text)
+            #expect(String(decoding: fast, as: UTF8.self) == general, "\(text)")
+            let utf8 = Array(text.utf8)
+            for index in utf8.indices where utf8[index] & 0xC0 != 0x80 && index < starts.count {
+                #expect(starts[index] == Int32(index), "\(text)")
+            }
         }
         #expect(declined < 15_000, "the fast path takes most texts")
+    }
+
+    /// What the fast path relies on for each scalar it takes as it is.
+    @Test func inertScalarsFoldAsSymbols() {
+        let inert = (0...0x10FFFF).compactMap { Unicode.Scalar(UInt32($0)) }.filter { TextFolding.isInert($0.value) }
+        #expect(inert.count > 1_000)
+        for scalar in inert {
+            #expect(!scalar.isASCII && !TextFolding.isInvisible(scalar) && TextFolding.leet(scalar) == nil)
+            #expect(!TextFolding.isAlphabetic(scalar) && TextFolding.lowercase(scalar) == scalar)
+            #expect(scalar != "*" && !" .-_".unicodeScalars.contains(scalar))
+        }
     }
 
     /// Folding's ASCII shortcut for the letter property agrees with Unicode on every ASCII scalar.

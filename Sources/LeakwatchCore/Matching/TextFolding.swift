@@ -22,14 +22,15 @@ struct TextFolding {
     private var units: [Unit] = []
     private var joined: [Unit] = []
 
-    /// The common case, fast: `value` is ASCII and folding it only lower-cases letters and turns
-    /// leet digits and symbols into letters, byte for byte (no spaced letters to join, no runs of
-    /// three to cut). Then the folded bytes are appended to `output` (same length, same offsets)
-    /// and the result is true; otherwise nothing is appended and the caller folds with `fold`.
+    /// The common case, fast: `value` is ASCII (but for inert scalars, `isInert`) and folding it
+    /// only lower-cases letters and turns leet digits and symbols into letters, byte for byte (no
+    /// spaced letters to join, no runs of three to cut). Then the folded bytes are appended to
+    /// `output` (same length, same offsets) and the result is true; otherwise nothing is appended
+    /// and the caller folds with `fold`.
     static func foldASCII(_ value: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) -> Bool {
         let count = value.count
         @inline(__always) func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
-        for byte in value where byte >= 0x80 { return false }
+        guard hasOnlyInertNonASCII(value) else { return false }
         let start = output.count
         output.append(contentsOf: value)
         let plain = output.withUnsafeMutableBufferPointer { out -> Bool in
@@ -76,6 +77,37 @@ struct TextFolding {
         }
         if !plain { output.removeLast(count) }
         return plain
+    }
+
+    /// Whether every non-ASCII scalar of the UTF-8 `value` is inert.
+    private static func hasOnlyInertNonASCII(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index < value.count {
+            let lead = value[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            // Valid UTF-8 (a `String`'s): the lead byte gives the length.
+            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+            guard index + length <= value.count else { return false }
+            var scalar = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+            for continuation in 1..<length { scalar = scalar << 6 | UInt32(value[index + continuation] & 0x3F) }
+            guard isInert(scalar) else { return false }
+            index += length
+        }
+        return true
+    }
+
+    /// Whether `fold` treats the scalar as an ASCII symbol such as `#`: kept as it is (not
+    /// invisible, no lower-case form), not a letter, no leet. Emoji and pictographs, their
+    /// variation selector, skin tones, dingbats and `£` (most non-ASCII in chats); `TextFoldingTests`
+    /// checks every one.
+    static func isInert(_ scalar: UInt32) -> Bool {
+        switch scalar {
+        case 0xA3, 0x2600...0x27BF, 0xFE0F, 0x1F300...0x1FAFF: true
+        default: false
+        }
     }
 
     @inline(__always)
