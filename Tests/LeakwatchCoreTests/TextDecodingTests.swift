@@ -97,4 +97,25 @@ struct TextDecodingTests {
         #expect(exports.first?.notes.first?.code == "invalid-utf8")
         #expect(exports.first?.messages.first?.text == "hallo \u{FFFD} welt")
     }
+
+    /// The word-at-a-time scans agree with a byte-by-byte count and with the standard library's
+    /// validation, at every alignment and length (line feeds next to 0x8A and 0x0B, bytes that
+    /// differ from 0x0A in one bit; valid and invalid sequences straddling the eight-byte words).
+    @Test func wordAtATimeScansAgreeWithByteByByte() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [[UInt8]] = [
+            [0x0A], [0x0B], [0x8A], [0x0D, 0x0A], [0x61], [0x7F], [0x80], [0xC3, 0xA4], [0xE2, 0x80, 0x93],
+            [0xF0, 0x9F, 0x98, 0x82], [0xFF], [0xED, 0xA0, 0x80], [0xC0, 0xAF],
+        ]
+        for _ in 0..<5_000 {
+            let bytes = (0..<Int.random(in: 0...40, using: &generator)).flatMap { _ in
+                alphabet.randomElement(using: &generator)!
+            }
+            for start in 0...min(bytes.count, 9) {
+                let slice = bytes[start...]
+                #expect(TextDecoding.lineFeeds(in: slice) == slice.filter { $0 == 0x0A }.count)
+                #expect(TextDecoding.isValidUTF8(slice) == (String(validating: Array(slice), as: UTF8.self) != nil))
+            }
+        }
+    }
 }

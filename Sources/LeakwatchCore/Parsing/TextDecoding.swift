@@ -206,11 +206,43 @@ public enum TextDecoding {
     }
 
     /// `true` when `bytes` are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+    /// How many line feeds `bytes` holds, eight bytes at a time.
+    static func lineFeeds(in bytes: ArraySlice<UInt8>) -> Int {
+        bytes.withContiguousStorageIfAvailable { buffer -> Int in
+            let raw = UnsafeRawBufferPointer(buffer)
+            let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            let feeds: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+            var count = 0
+            var index = 0
+            while index + 8 <= buffer.count {
+                // A byte of `word ^ feeds` is zero exactly where `word` holds a line feed; its high
+                // bit in `nonZero` is set for every other byte.
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ feeds
+                let nonZero = ((word & low) &+ low) | word
+                count += (~nonZero & ~low).nonzeroBitCount
+                index += 8
+            }
+            while index < buffer.count {
+                if buffer[index] == UInt8(ascii: "\n") { count += 1 }
+                index += 1
+            }
+            return count
+        } ?? bytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+    }
+
     static func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
         bytes.withContiguousStorageIfAvailable { buffer -> Bool in
             var index = 0
             let count = buffer.count
+            let raw = UnsafeRawBufferPointer(buffer)
             while index < count {
+                // ASCII eight bytes at a time.
+                if index + 8 <= count,
+                    raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+                {
+                    index += 8
+                    continue
+                }
                 let lead = buffer[index]
                 if lead < 0x80 {
                     index += 1

@@ -201,6 +201,6 @@ private struct PieceDecoder {
             if firstInvalidLine == nil { firstInvalidLine = firstLine }
             out += String(decoding: piece, as: UTF8.self).utf8
         }
-        linesDecoded += piece.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        linesDecoded += TextDecoding.lineFeeds(in: piece)
     }
 }

@@ -48,7 +48,7 @@ struct MessagePieces {
                 }
                 out.append(piece)
                 if let current = line {
-                    line = current + bytes[start..<end].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+                    line = current + TextDecoding.lineFeeds(in: bytes[start..<end])
                 }
                 start = end
             }

@@ -173,7 +173,7 @@ public struct StreamingExportParser: Sendable {
                 }
                 return PlainTextParser.messages(in: String(decoding: chunk, as: UTF8.self), firstLine: lineBase + 1)
             }
-            lineBase += reader.decoded[0..<end].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            lineBase += TextDecoding.lineFeeds(in: reader.decoded[0..<end])
             reader.consume(end)
             cutSearch = 0
             startsInsideMessage = forced
