@@ -214,14 +214,24 @@ public enum TextDecoding {
             let feeds: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
             var count = 0
             var index = 0
+            // Eight counters of one byte each, summed before any can overflow.
+            var lanes: UInt64 = 0
+            var wordsInLanes = 0
             while index + 8 <= buffer.count {
                 // A byte of `word ^ feeds` is zero exactly where `word` holds a line feed; its high
                 // bit in `nonZero` is set for every other byte.
                 let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ feeds
                 let nonZero = ((word & low) &+ low) | word
-                count += (~nonZero & ~low).nonzeroBitCount
+                lanes &+= (~nonZero & ~low) >> 7
+                wordsInLanes += 1
+                if wordsInLanes == 255 {
+                    count += Int((lanes &* 0x0101_0101_0101_0101) >> 56)
+                    lanes = 0
+                    wordsInLanes = 0
+                }
                 index += 8
             }
+            count += Int((lanes &* 0x0101_0101_0101_0101) >> 56)
             while index < buffer.count {
                 if buffer[index] == UInt8(ascii: "\n") { count += 1 }
                 index += 1
