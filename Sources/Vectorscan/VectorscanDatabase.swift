@@ -167,7 +167,6 @@ public final class VectorscanSegmentHits {
     /// `(id, segment)` pairs, in the order found.
     public private(set) var hits: [(id: UInt32, segment: Int32)] = []
     private var lastSegment: [Int32] = []
-    private var cursor = 0
 
     public init() {}
 
@@ -180,19 +179,43 @@ public final class VectorscanSegmentHits {
         } else {
             for index in 0..<idCount { lastSegment[index] = -1 }
         }
-        cursor = 0
     }
 
-    @inline(__always)
-    func record(id: UInt32, end: Int) {
-        // The match ends inside the first segment whose end is past `end - 1`.
-        let position = max(0, end - 1)
-        while cursor < segmentEnds.count && segmentEnds[cursor] <= position { cursor += 1 }
-        guard cursor < segmentEnds.count, Int(id) < lastSegment.count else { return }
-        let segment = Int32(cursor)
-        if lastSegment[Int(id)] != segment {
-            lastSegment[Int(id)] = segment
-            hits.append((id, segment))
+    /// What the match callback works on, reached through a raw pointer: no reference counting
+    /// and no exclusivity checks for each match.
+    fileprivate struct Recorder {
+        let segmentEnds: UnsafeBufferPointer<Int>
+        let lastSegment: UnsafeMutableBufferPointer<Int32>
+        var hits: [(id: UInt32, segment: Int32)]
+        var cursor = 0
+
+        @inline(__always)
+        mutating func record(id: UInt32, end: Int) {
+            // The match ends inside the first segment whose end is past `end - 1`.
+            let position = max(0, end - 1)
+            while cursor < segmentEnds.count && segmentEnds[cursor] <= position { cursor += 1 }
+            guard cursor < segmentEnds.count, Int(id) < lastSegment.count else { return }
+            let segment = Int32(cursor)
+            if lastSegment[Int(id)] != segment {
+                lastSegment[Int(id)] = segment
+                hits.append((id, segment))
+            }
+        }
+    }
+
+    /// Runs `body` with a pointer to a `Recorder` over this object's storage; what it recorded is
+    /// in `hits` afterwards.
+    fileprivate func recording<Result>(_ body: (UnsafeMutableRawPointer) -> Result) -> Result {
+        var found: [(id: UInt32, segment: Int32)] = []
+        swap(&found, &hits)
+        defer { swap(&found, &hits) }
+        return segmentEnds.withUnsafeBufferPointer { ends in
+            lastSegment.withUnsafeMutableBufferPointer { last in
+                var recorder = Recorder(segmentEnds: ends, lastSegment: last, hits: found)
+                found = []
+                defer { found = recorder.hits }
+                return withUnsafeMutablePointer(to: &recorder) { body(UnsafeMutableRawPointer($0)) }
+            }
         }
     }
 }
@@ -205,15 +228,16 @@ extension VectorscanDatabase {
         -> Bool
     {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return true }
-        let context = Unmanaged.passUnretained(hits).toOpaque()
-        let rc = base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { pointer in
-            hs_scan(
-                database, pointer, UInt32(buffer.count), 0, scratch.scratch,
-                { id, _, to, _, context in
-                    Unmanaged<VectorscanSegmentHits>.fromOpaque(context!).takeUnretainedValue().record(
-                        id: id, end: Int(to))
-                    return 0
-                }, context)
+        let rc = hits.recording { context in
+            base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { pointer in
+                hs_scan(
+                    database, pointer, UInt32(buffer.count), 0, scratch.scratch,
+                    { id, _, to, _, context in
+                        context?.assumingMemoryBound(to: VectorscanSegmentHits.Recorder.self).pointee.record(
+                            id: id, end: Int(to))
+                        return 0
+                    }, context)
+            }
         }
         return rc == HS_SUCCESS
     }
