@@ -224,23 +224,27 @@ public enum WhatsAppTextParser {
             )
         }
 
-        // Consecutive messages are mostly from one sender: its count and its insertion into the
-        // participants are not looked up again (each would hash the name).
-        var lastCandidate: (name: String, isSender: Bool)?
-        var lastInserted: String?
+        // What is known of each candidate in this chunk: whether it is a sender, and whether it is
+        // in the participants yet. One lookup per message (none when the sender is the last one),
+        // rather than one for its count and one for the participants.
+        var known: [String: KnownCandidate] = [:]
+        var last: (name: String, known: KnownCandidate)?
         for (index, pending) in pendings.enumerated() {
             let header = pending.header
             var sender: String?
             var bodyStart = header.restStart
             if let candidate = candidates[index], let colon = colons[index] {
-                let named: Bool
-                if let last = lastCandidate, last.name == candidate {
-                    named = last.isSender
-                } else {
-                    named = isSender(candidate, count: candidateCounts[candidate, default: 0])
-                    lastCandidate = (candidate, named)
+                if last?.name != candidate {
+                    if let found = known[candidate] {
+                        last = (candidate, found)
+                    } else {
+                        let found = KnownCandidate(
+                            isSender: isSender(candidate, count: candidateCounts[candidate, default: 0]))
+                        known[candidate] = found
+                        last = (candidate, found)
+                    }
                 }
-                if named {
+                if last?.known.isSender == true {
                     sender = candidate
                     bodyStart = min(colon + 2, pending.headerLineEnd)
                 }
@@ -265,9 +269,11 @@ public enum WhatsAppTextParser {
             }
 
             let finalSender = classified.dropsSender ? nil : sender
-            if let finalSender, finalSender != lastInserted {
+            // A sender is always the last candidate looked at.
+            if let finalSender, let entry = last, entry.name == finalSender, !entry.known.isInParticipants {
                 state.participants.insert(finalSender)
-                lastInserted = finalSender
+                last?.known.isInParticipants = true
+                known[finalSender]?.isInParticipants = true
             }
             if classified.kind == .system {
                 for name in WhatsAppSystemLines.addedOrJoined(classified.text) { state.participants.insert(name) }
@@ -294,12 +300,24 @@ public enum WhatsAppTextParser {
         return messages
     }
 
+    /// What `parseChunk` remembers of a sender candidate.
+    private struct KnownCandidate {
+        var isSender: Bool
+        var isInParticipants = false
+    }
+
     /// Whether the text before `": "` names a sender rather than being part of a system line
     /// (`You changed the subject to "a: b"`). Names seen once that read like a notice are rejected.
     private static func isSender(_ candidate: String, count: Int) -> Bool {
         guard candidate.utf8.count <= 200 else { return false }
         guard count == 1 else { return true }
-        if candidate.contains("\"") || candidate.contains("“") || candidate.contains("«") { return false }
+        // A quote is found only where its first byte is (`"`, `“` E2 80 9C, `«` C2 AB): most names
+        // have none of these bytes and skip the searches.
+        if candidate.utf8.contains(where: { $0 == 0x22 || $0 == 0xE2 || $0 == 0xC2 }),
+            candidate.contains("\"") || candidate.contains("“") || candidate.contains("«")
+        {
+            return false
+        }
         return !WhatsAppSystemLines.looksLikeSystem(" " + candidate.lowercased() + " ")
     }
 
