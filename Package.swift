@@ -135,7 +135,9 @@ let package = Package(
         ),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(
-            name: "LeakwatchCoreTests", dependencies: ["LeakwatchCore", "LeakwatchTestSupport"], exclude: ["Golden"]),
+            name: "LeakwatchCoreTests",
+            dependencies: ["LeakwatchCore", "LeakwatchTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Golden"]),
         .testTarget(
             name: "LeakwatchStateTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -52,6 +53,30 @@ import Testing
         #expect(Set(changedRule.map(\.id)).isDisjoint(with: first.map(\.id)))
         let changedBytes = try alerts(["at SW1A 1AA", "and N1 9GU "], rules: Self.postcode)
         #expect(Set(changedBytes.map(\.id)).isDisjoint(with: first.map(\.id)))
+    }
+
+    @Test(arguments: [0, 4, 32, 63, 64, 65, 100])
+    func thePreparedHMACIsHMACSHA256(keyLength: Int) {
+        let key = (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let prepared = PreparedHMAC(key: key)
+        for message in ["", "sw1a1aa", String(repeating: "long message ", count: 40)] {
+            let expected = HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: key))
+            #expect(Array(prepared.code(for: Array(message.utf8))) == Array(expected))
+        }
+    }
+
+    /// The ASCII shortcut keeps what the Unicode properties keep.
+    @Test(arguments: ["SW1A 1AA", "  --  ", "", "AB12 CDE", "07700 900123", "x_y.z!9"])
+    func asciiFingerprintsNormalizeAsUnicodeOnesDo(text: String) {
+        let builder = AlertBuilder(fingerprintKey: key)
+        let kept = String(
+            String.UnicodeScalarView(
+                text.lowercased().unicodeScalars.filter {
+                    $0.properties.isAlphabetic || $0.properties.numericType != nil
+                }))
+        let input = kept.isEmpty ? text.lowercased() : kept
+        let expected = HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: SymmetricKey(data: key))
+        #expect(builder.fingerprint(of: Array(text.utf8)) == IdentityHash.hex(expected))
     }
 
     @Test func fingerprintsNormalizeAndAreKeyed() throws {

@@ -22,15 +22,15 @@ public struct ScannedFile: Sendable, Hashable {
 
 /// Turns rule hits into `leakwatch.alert.v1` alerts: ids, masked excerpts, fingerprints.
 public struct AlertBuilder: Sendable {
-    /// The key for match fingerprints (raw bytes: `SymmetricKey` is not `Sendable`).
-    private let fingerprintKey: [UInt8]
+    /// The keyed hash of match fingerprints.
+    private let fingerprintMAC: PreparedHMAC
     /// How many characters of context an excerpt shows on each side of the match.
     public var excerptContext: Int = 60
     /// What a masked span is replaced with.
     public static let mask = "[REDACTED]"
 
     public init(fingerprintKey: [UInt8]) {
-        self.fingerprintKey = fingerprintKey
+        self.fingerprintMAC = PreparedHMAC(key: fingerprintKey)
     }
 
     /// Builds the alerts for `report`'s hits on `export` (the `exportIndex`-th chat in `file`).
@@ -102,6 +102,12 @@ public struct AlertBuilder: Sendable {
     /// Keyed HMAC-SHA256 of the match, normalized: lowercased, with whitespace, punctuation and
     /// invisible marks removed, so `SW1A 1AA` and `sw1a1aa` correlate.
     public func fingerprint(of matched: [UInt8]) -> String {
+        // ASCII (most matches): its alphabetic and numeric scalars are its letters and digits.
+        if matched.allSatisfy({ $0 < 0x80 }) {
+            let lowered = matched.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            let kept = lowered.filter { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+            return IdentityHash.hex(fingerprintMAC.code(for: kept.isEmpty ? lowered : kept))
+        }
         let text = String(decoding: matched, as: UTF8.self)
         var normalized = String.UnicodeScalarView()
         for scalar in text.lowercased().unicodeScalars
@@ -109,7 +115,7 @@ public struct AlertBuilder: Sendable {
             normalized.append(scalar)
         }
         let input = normalized.isEmpty ? Array(text.lowercased().utf8) : Array(String(normalized).utf8)
-        return IdentityHash.hex(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: fingerprintKey)))
+        return IdentityHash.hex(fingerprintMAC.code(for: input))
     }
 
     /// The value around `range`, with every masked span replaced by `mask` and line breaks
