@@ -140,9 +140,7 @@ public final class AlertSpool: AlertSink, Sendable {
                 try Self.write(page, to: &state, rollingBackTo: start ?? state.size, configuration)
                 page.removeAll(keepingCapacity: true)
             }
-            try batch.alerts.forEach { (alert) throws(LeakwatchError) in
-                try add(alert.id, AlertFormatting.jsonLine(alert))
-            }
+            try batch.alerts.forEachJSONLine { (id, line) throws(LeakwatchError) in try add(id, line) }
             for record in batch.records { try add(record.id, AlertFormatting.jsonLine(record)) }
             try flush()
             guard let start else { return }

@@ -241,7 +241,7 @@ struct SettlementPlanner {
                     """, final.id, chat.id, leak, final.message.key, alerted.facts.content.hash, chatMinute,
                     final.rule.id, final.rule.category, final.rule.severity,
                     try alerted.facts.sender.map { try people.participant($0) }, exportID, final.message.line, json)
-                try batch.alerts.append(final)
+                try batch.alerts.append(final, jsonLine: json)
             }
         }
         if preparesAhead {

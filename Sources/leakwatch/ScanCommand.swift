@@ -173,7 +173,7 @@ struct ScanCommand: AsyncParsableCommand {
             do throws(LeakwatchError) {
                 switch format {
                 case .json:
-                    try batch.alerts.forEach { Terminal.write(AlertFormatting.jsonLine($0)) }
+                    try batch.alerts.forEachJSONLine { _, line in Terminal.write(line) }
                 case .text:
                     try batch.alerts.forEach { Terminal.write(AlertFormatting.textLine($0, color: colored)) }
                 }

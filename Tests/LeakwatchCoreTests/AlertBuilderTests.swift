@@ -19,6 +19,15 @@ import Testing
     static let postcode = rule(
         id: "location.uk-postcode", pattern: #"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"#, options: "[caseless]")
 
+    /// Line breaks and tabs become spaces as `Character`s do: `"\r\n"` is a `Character` of its own.
+    @Test(arguments: ["a\nb", "a\r\nb", "\r\r\n\n\t", "x\r", "\ny", "é\u{301}\n\u{301}", "tab\there 👍\r\n"])
+    func excerptsShowLineBreaksAndTabsAsSpaces(text: String) {
+        let builder = AlertBuilder(fingerprintKey: key)
+        let bytes = Array(text.utf8)
+        let expected = String(text.map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 })
+        #expect(builder.excerpt(of: bytes, around: 0..<bytes.count, masking: []) == expected)
+    }
+
     @Test func excerptMasksEveryRedactedSpanInTheMessage() throws {
         let found = try alerts(["victim lives at SW1A 1AA, moved from n1 9gu last week"], rules: Self.postcode)
         #expect(found.count == 2)

@@ -179,6 +179,34 @@ extension SpilledSettlementTests {
         #expect(try empty.collected() == [alerts[1]])
     }
 
+    /// A line given with an alert comes back as it was given, in memory or spilled, without the
+    /// alert; alerts given without one get theirs made; the alerts read back are unchanged.
+    @Test(arguments: [0, 5, 50])
+    func jsonLinesGivenWithAlertsComeBackAsGiven(memoryLimit: Int) throws {
+        let alerts = try Self.alerts(20)
+        var list = AlertList(memoryLimit: memoryLimit, makeSpill: AlertSpillFile.maker())
+        for (index, alert) in alerts.enumerated() {
+            try list.append(alert, jsonLine: index.isMultiple(of: 2) ? "given \(index)" : nil)
+        }
+        var lines: [String] = []
+        var ids: [String] = []
+        try list.forEachJSONLine { id, line in
+            ids.append(id)
+            lines.append(line)
+        }
+        #expect(ids == alerts.map(\.id))
+        #expect(
+            lines
+                == alerts.enumerated().map { index, alert in
+                    index.isMultiple(of: 2) ? "given \(index)" : AlertFormatting.jsonLine(alert)
+                })
+        #expect(try list.collected() == alerts)
+        var reader = try list.makeReader()
+        var readIDs: [String] = []
+        while let id = try reader.nextID() { readIDs.append(id) }
+        #expect(readIDs == alerts.map(\.id))
+    }
+
     @Test func aSpoolWritesASpilledBatchAPageAtATime() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

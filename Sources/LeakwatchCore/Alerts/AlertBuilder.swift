@@ -141,9 +141,15 @@ public struct AlertBuilder: Sendable {
         }
         if position < upper { out += value[position..<upper] }
         if upper < value.count { out += Array("…".utf8) }
-        var text = String(decoding: out, as: UTF8.self)
-        text = text.replacingAll(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }, with: " ")
-        return text
+        // Line breaks and tabs shown as spaces, as the `Character`s `"\n"`, `"\r"` and `"\t"`: a
+        // `"\r\n"` is one `Character` of its own, none of these, and stays.
+        for index in out.indices where out[index] == 0x0A || out[index] == 0x0D || out[index] == 0x09 {
+            let inCRLF =
+                (out[index] == 0x0D && index + 1 < out.count && out[index + 1] == 0x0A)
+                || (out[index] == 0x0A && index > 0 && out[index - 1] == 0x0D)
+            if !inCRLF { out[index] = 0x20 }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private func merge(_ ranges: [Range<Int>]) -> [Range<Int>] {
@@ -201,11 +207,5 @@ extension Message {
         case .mediaText: item < attachments.count ? attachments[item].media?.text ?? "" : ""
         case .mediaMetadata: item < attachments.count ? attachments[item].media?.metadata ?? "" : ""
         }
-    }
-}
-
-extension String {
-    func replacingAll(where predicate: (Character) -> Bool, with replacement: Character) -> String {
-        String(map { predicate($0) ? replacement : $0 })
     }
 }

@@ -143,6 +143,11 @@ public struct BinaryRecordReader: Sendable {
         try readOptional { reader throws(LeakwatchError) in try reader.readString() }
     }
 
+    /// Moves past what `readOptionalString` reads, without making the string.
+    public mutating func skipOptionalString() throws(LeakwatchError) {
+        _ = try readOptional { reader throws(LeakwatchError) in reader.position += try reader.readLength() }
+    }
+
     /// A presence byte, then an integer when present.
     public mutating func readOptionalInt() throws(LeakwatchError) -> Int? {
         try readOptional { reader throws(LeakwatchError) in try reader.readInt() }
