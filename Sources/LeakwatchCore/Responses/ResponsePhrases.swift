@@ -148,7 +148,10 @@ public struct ResponsePhrases: Sendable {
         _ node: Node, kind: ResponseKind, context: inout RuleFileParser.Context, jit: Bool
     ) -> PhraseSet {
         var emoji = Set<Character>()
-        var alternatives: [String] = []
+        // Phrases share their start (not inside a word), looked at once per position; patterns
+        // are taken as written.
+        var phrases: [String] = []
+        var patterns: [String] = []
         guard case .mapping(let mapping) = node else {
             context.report(at: node, "'\(kind.rawValue)' must be a mapping with emoji, phrases and patterns")
             return PhraseSet(emoji: [], pattern: nil, phraseCount: 0)
@@ -171,13 +174,13 @@ public struct ResponsePhrases: Sendable {
                         context.report(at: item.location, "empty phrase")
                         continue
                     }
-                    alternatives.append(phrasePattern(phrase))
+                    phrases.append(phrasePattern(phrase))
                 }
             case "patterns":
                 for item in context.stringList(value, field: "patterns") {
                     do {
                         _ = try PCRE2Pattern(item.value, options: [.caseless, .unicodeProperties], jit: false)
-                        alternatives.append("(?:\(item.value))")
+                        patterns.append("(?:\(item.value))")
                     } catch {
                         context.report(at: item.location, "pattern does not compile: \(error)")
                     }
@@ -186,6 +189,8 @@ public struct ResponsePhrases: Sendable {
                 context.report(at: key, "unknown field '\(key.string ?? "?")' (emoji, phrases, patterns)")
             }
         }
+        var alternatives = patterns
+        if !phrases.isEmpty { alternatives.insert(phraseStart + "(?:" + phrases.joined(separator: "|") + ")", at: 0) }
         var pattern: PCRE2Pattern?
         if !alternatives.isEmpty {
             do {
@@ -195,11 +200,15 @@ public struct ResponsePhrases: Sendable {
                 context.report(at: node, "the \(kind.rawValue) phrases do not compile together: \(error)")
             }
         }
-        return PhraseSet(emoji: emoji, pattern: pattern, phraseCount: alternatives.count)
+        return PhraseSet(emoji: emoji, pattern: pattern, phraseCount: phrases.count + patterns.count)
     }
 
-    /// A phrase as a pattern: its words in order, any run of spaces between them, apostrophes
-    /// straight or curly, not inside a longer word; a final `*` lets the last word run on.
+    /// Where a phrase may start: not inside a word.
+    static let phraseStart = "(?<![\\w'\u{2019}])"
+
+    /// A phrase as a pattern, after `phraseStart`: its words in order, any run of spaces between
+    /// them, apostrophes straight or curly, not running into a longer word; a final `*` lets the
+    /// last word run on.
     static func phrasePattern(_ phrase: String) -> String {
         var text = phrase
         var open = false
@@ -211,7 +220,7 @@ public struct ResponsePhrases: Sendable {
             word.split(separator: "'", omittingEmptySubsequences: false).map { PCRE2Pattern.escape(String($0)) }
                 .joined(separator: "['\u{2019}]?")
         }
-        return "(?<![\\w'\u{2019}])" + words.joined(separator: "\\s+") + (open ? "\\w*" : "(?![\\w'\u{2019}])")
+        return words.joined(separator: "\\s+") + (open ? "\\w*" : "(?![\\w'\u{2019}])")
     }
 }
 
