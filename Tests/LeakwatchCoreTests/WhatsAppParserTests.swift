@@ -342,6 +342,31 @@ struct WhatsAppParserTests {
         }
     }
 
+    @Test("the name table gives one id per way a candidate is written, and names past its capacity without one")
+    func nameTable() {
+        var table = WhatsAppNameTable()
+        func candidate(_ written: String) -> (id: Int?, name: String?) {
+            let bytes = Array(written.utf8)
+            var cleaned = 0
+            let found = bytes.withUnsafeBufferPointer { b in
+                table.candidate(b, 0, b.count) {
+                    cleaned += 1
+                    return written.isEmpty ? nil : written.uppercased()
+                }
+            }
+            #expect(cleaned <= 1)
+            return found
+        }
+        let bob = candidate("Bob")
+        #expect(bob.name == "BOB" && bob.id == 0)
+        #expect(candidate("Bob") == bob)
+        #expect(candidate("Bo").id == 1 && candidate("Bob ").id == 2 && candidate("").name == nil)
+        for index in 4..<WhatsAppNameTable.capacity { #expect(candidate("n\(index)").id == index) }
+        let past = candidate("one more")
+        #expect(past.id == nil && past.name == "ONE MORE")
+        #expect(candidate("Bob") == bob)
+    }
+
     @Test("every AM/PM word starts with a byte its table's first-byte filter lets through")
     func meridiemFirstBytes() {
         for (table, starts) in [

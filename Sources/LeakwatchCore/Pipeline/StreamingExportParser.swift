@@ -116,6 +116,7 @@ public struct StreamingExportParser: Sendable {
                 surveyReader.consume(surveyReader.decoded.count)
             }
         }
+        survey?.finish()
         let sha256 = surveyReader.sha256
         let decodingNotes = surveyReader.notes
         try source.rewind()

@@ -17,6 +17,20 @@ struct WhatsAppParseState {
     /// Set by a streamed scan when it had to cut a chunk inside a message (one too long to hold):
     /// the next chunk's first lines continue `lastMessage`, as a piece of it.
     var continuesMessage = false
+    /// The sender candidates met so far, and what is known of each (by its id there).
+    var names = WhatsAppNameTable()
+    private var knownCandidates: [WhatsAppKnownCandidate?] = []
+
+    func knownCandidate(_ id: Int) -> WhatsAppKnownCandidate? {
+        id < knownCandidates.count ? knownCandidates[id] : nil
+    }
+
+    mutating func setKnownCandidate(_ id: Int, _ known: WhatsAppKnownCandidate) {
+        if id >= knownCandidates.count {
+            knownCandidates += [WhatsAppKnownCandidate?](repeating: nil, count: id + 1 - knownCandidates.count)
+        }
+        knownCandidates[id] = known
+    }
 
     init(layout: WhatsAppLayout) {
         self.layout = layout
@@ -64,4 +78,12 @@ struct WhatsAppParseState {
             notes: notes
         )
     }
+}
+
+/// What `WhatsAppTextParser.parseChunk` remembers of a sender candidate for the rest of the file.
+struct WhatsAppKnownCandidate {
+    /// Whether the candidate names a sender (`WhatsAppTextParser.isSender`).
+    var isSender: Bool
+    /// Whether it is in the participants already.
+    var isInParticipants = false
 }

@@ -6,10 +6,14 @@
 struct WhatsAppSurvey {
     let layout: WhatsAppLayout
     private var resolver = WhatsAppDateResolver()
-    /// How many header lines of those added so far each sender candidate starts.
+    /// How many header lines each sender candidate starts: complete once `finish()` is called.
     private(set) var candidateCounts: [String: Int] = [:]
     private var scanner = WhatsAppHeaderScanner()
     private var lineNumber = 0
+    /// The candidates met, and header lines counted by their id there (by name in
+    /// `candidateCounts` for those without one).
+    private var names = WhatsAppNameTable()
+    private var countsByID: [Int] = []
 
     init(layout: WhatsAppLayout) {
         self.layout = layout
@@ -20,10 +24,6 @@ struct WhatsAppSurvey {
 
     /// Adds the complete lines `b` (the next lines of the file, in order).
     mutating func add(lines b: UnsafeBufferPointer<UInt8>) {
-        // A run of header lines with one candidate is counted once it ends (one hash of the name
-        // per run, not per line).
-        var run: (name: String, lines: Int)?
-        defer { if let run { candidateCounts[run.name, default: 0] += run.lines } }
         var pos = 0
         while pos < b.count {
             lineNumber += 1
@@ -31,14 +31,23 @@ struct WhatsAppSurvey {
             defer { pos = next }
             guard let header = scanner.scan(b, start: pos, end: contentEnd), header.layout == layout else { continue }
             resolver.add(header.date, line: lineNumber)
-            if let name = WhatsAppTextParser.senderCandidate(b, header: header, lineEnd: contentEnd).name {
-                if let last = run, last.name == name {
-                    run?.lines += 1
-                } else {
-                    if let last = run { candidateCounts[last.name, default: 0] += last.lines }
-                    run = (name, 1)
-                }
+            let found = WhatsAppTextParser.senderCandidate(b, header: header, lineEnd: contentEnd, names: &names)
+            guard let name = found.name else { continue }
+            if let id = found.id {
+                if id >= countsByID.count { countsByID += [Int](repeating: 0, count: id + 1 - countsByID.count) }
+                countsByID[id] += 1
+            } else {
+                candidateCounts[name, default: 0] += 1
             }
         }
+    }
+
+    /// Completes `candidateCounts` once every line is added.
+    mutating func finish() {
+        for (id, count) in countsByID.enumerated() where count > 0 {
+            guard let name = names.names[id] else { continue }
+            candidateCounts[name, default: 0] += count
+        }
+        countsByID.removeAll()
     }
 }

@@ -127,15 +127,19 @@ public enum WhatsAppTextParser {
         return scanner.scan(b, start: start, end: contentEnd)?.layout == layout
     }
 
-    /// The sender candidate of a header line: the cleaned text before its first `": "`.
-    static func senderCandidate(_ b: UnsafeBufferPointer<UInt8>, header: WhatsAppHeader, lineEnd: Int) -> (
-        colon: Int?, name: String?
-    ) {
-        guard let colon = WhatsAppBytes.firstColonSpace(b, header.restStart, lineEnd) else { return (nil, nil) }
-        let name =
-            asciiSender(b, header.restStart, colon)
-            ?? cleanSender(WhatsAppBytes.string(b, header.restStart, colon, normalizeSpaces: true))
-        return (colon, name.isEmpty ? nil : name)
+    /// The sender candidate of a header line: the cleaned text before its first `": "`, found in
+    /// `names` when it was met before (`id` is its id there, when it has one).
+    static func senderCandidate(
+        _ b: UnsafeBufferPointer<UInt8>, header: WhatsAppHeader, lineEnd: Int, names: inout WhatsAppNameTable
+    ) -> (colon: Int?, name: String?, id: Int?) {
+        guard let colon = WhatsAppBytes.firstColonSpace(b, header.restStart, lineEnd) else { return (nil, nil, nil) }
+        let (id, name) = names.candidate(b, header.restStart, colon) {
+            let name =
+                asciiSender(b, header.restStart, colon)
+                ?? cleanSender(WhatsAppBytes.string(b, header.restStart, colon, normalizeSpaces: true))
+            return name.isEmpty ? nil : name
+        }
+        return (colon, name, id)
     }
 
     /// Parses the complete lines `b` of a text in `layout` (`state.layout`), the first of them
@@ -187,14 +191,18 @@ public enum WhatsAppTextParser {
         // Pass 2: sender candidates (the text before the first `": "` of the header line).
         var colons: [Int?] = []
         var candidates: [String?] = []
+        var candidateIDs: [Int?] = []
         var localCounts: [String: Int] = [:]
         colons.reserveCapacity(pendings.count)
         candidates.reserveCapacity(pendings.count)
+        candidateIDs.reserveCapacity(pendings.count)
         for pending in pendings {
-            let (colon, candidate) = senderCandidate(b, header: pending.header, lineEnd: pending.headerLineEnd)
+            let (colon, candidate, id) = senderCandidate(
+                b, header: pending.header, lineEnd: pending.headerLineEnd, names: &state.names)
             if survey == nil, let candidate { localCounts[candidate, default: 0] += 1 }
             colons.append(colon)
             candidates.append(candidate)
+            candidateIDs.append(candidate == nil ? nil : id)
         }
         let candidateCounts = survey?.candidateCounts ?? localCounts
 
@@ -224,28 +232,32 @@ public enum WhatsAppTextParser {
             )
         }
 
-        // What is known of each candidate in this chunk: whether it is a sender, and whether it is
-        // in the participants yet. One lookup per message (none when the sender is the last one),
-        // rather than one for its count and one for the participants.
-        var known: [String: KnownCandidate] = [:]
-        var last: (name: String, known: KnownCandidate)?
+        // What is known of each candidate (whether it is a sender, whether it is in the
+        // participants yet) is kept by its id in the name table, for the whole file; by name for
+        // the few without one.
+        var knownByName: [String: WhatsAppKnownCandidate] = [:]
+        func known(_ index: Int, _ candidate: String) -> WhatsAppKnownCandidate {
+            if let id = candidateIDs[index], let found = state.knownCandidate(id) { return found }
+            if candidateIDs[index] == nil, let found = knownByName[candidate] { return found }
+            let found = WhatsAppKnownCandidate(
+                isSender: isSender(candidate, count: candidateCounts[candidate, default: 0]))
+            if let id = candidateIDs[index] {
+                state.setKnownCandidate(id, found)
+            } else {
+                knownByName[candidate] = found
+            }
+            return found
+        }
         for (index, pending) in pendings.enumerated() {
             let header = pending.header
             var sender: String?
             var bodyStart = header.restStart
+            var senderKnown: WhatsAppKnownCandidate?
             if let candidate = candidates[index], let colon = colons[index] {
-                if last?.name != candidate {
-                    if let found = known[candidate] {
-                        last = (candidate, found)
-                    } else {
-                        let found = KnownCandidate(
-                            isSender: isSender(candidate, count: candidateCounts[candidate, default: 0]))
-                        known[candidate] = found
-                        last = (candidate, found)
-                    }
-                }
-                if last?.known.isSender == true {
+                let found = known(index, candidate)
+                if found.isSender {
                     sender = candidate
+                    senderKnown = found
                     bodyStart = min(colon + 2, pending.headerLineEnd)
                 }
             }
@@ -269,11 +281,15 @@ public enum WhatsAppTextParser {
             }
 
             let finalSender = classified.dropsSender ? nil : sender
-            // A sender is always the last candidate looked at.
-            if let finalSender, let entry = last, entry.name == finalSender, !entry.known.isInParticipants {
+            // Inserted once: a name already in the participants is not looked up again.
+            if let finalSender, var entry = senderKnown, !entry.isInParticipants {
                 state.participants.insert(finalSender)
-                last?.known.isInParticipants = true
-                known[finalSender]?.isInParticipants = true
+                entry.isInParticipants = true
+                if let id = candidateIDs[index] {
+                    state.setKnownCandidate(id, entry)
+                } else {
+                    knownByName[finalSender] = entry
+                }
             }
             if classified.kind == .system {
                 for name in WhatsAppSystemLines.addedOrJoined(classified.text) { state.participants.insert(name) }
@@ -298,12 +314,6 @@ public enum WhatsAppTextParser {
         }
         state.continuesMessage = false
         return messages
-    }
-
-    /// What `parseChunk` remembers of a sender candidate.
-    private struct KnownCandidate {
-        var isSender: Bool
-        var isInParticipants = false
     }
 
     /// Whether the text before `": "` names a sender rather than being part of a system line
