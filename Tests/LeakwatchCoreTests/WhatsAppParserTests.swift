@@ -361,6 +361,8 @@ struct WhatsAppParserTests {
         #expect(bob.name == "BOB" && bob.id == 0)
         #expect(candidate("Bob") == bob)
         #expect(candidate("Bo").id == 1 && candidate("Bob ").id == 2 && candidate("").name == nil)
+        let long = String(repeating: "x", count: WhatsAppNameTable.maxKeyBytes + 1)
+        #expect(candidate(long).id == nil && candidate(long).name == long.uppercased())
         for index in 4..<WhatsAppNameTable.capacity { #expect(candidate("n\(index)").id == index) }
         let past = candidate("one more")
         #expect(past.id == nil && past.name == "ONE MORE")

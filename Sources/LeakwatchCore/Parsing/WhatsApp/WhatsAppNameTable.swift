@@ -3,10 +3,11 @@
 /// `String` is shared rather than made again (no allocation, no `Hasher`), and its id lets the
 /// caller keep what it knows of it in arrays.
 ///
-/// Holds at most `capacity` names (a file of millions of distinct ones cannot grow it further):
-/// past that, names are cleaned every time and have no id.
+/// Holds at most `capacity` names of at most `maxKeyBytes` bytes (a file of millions of distinct
+/// or huge ones cannot grow it further): other names are cleaned every time and have no id.
 struct WhatsAppNameTable {
     static let capacity = 4096
+    static let maxKeyBytes = 256
     /// Slots of the open-addressing index: twice the capacity, so it is at most half full.
     private static let slotCount = 2 * capacity
 
@@ -23,6 +24,7 @@ struct WhatsAppNameTable {
     mutating func candidate(
         _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, clean: () -> String?
     ) -> (id: Int?, name: String?) {
+        guard end - start <= Self.maxKeyBytes else { return (nil, clean()) }
         var digest = FNV1a()
         for index in start..<end { digest.add(b[index]) }
         let hash = digest.value
