@@ -59,16 +59,10 @@ struct ChunkMatching {
 
     /// Adds the next messages of the export and matches those whose neighbours are all known;
     /// returns once at most that match is still running (the one before it has been taken in).
-    ///
-    /// `alongside`, when given, is more work on these messages that must follow their match:
-    /// when the match runs on another thread, `alongside` runs there right after it, and its
-    /// result is taken in only after that; otherwise it is returned, for the caller to run now.
-    @discardableResult
-    mutating func add(_ messages: [Message], alongside: (@Sendable () -> Void)? = nil) -> (@Sendable () -> Void)? {
+    mutating func add(_ messages: [Message]) {
         pending += messages
-        let queued = matchReady(upTo: messageCount - window, alongside: alongside)
+        matchReady(upTo: messageCount - window)
         join(leavingInFlight: 1)
-        return queued ? nil : alongside
     }
 
     /// Matches what is left: no more messages come.
@@ -149,11 +143,9 @@ struct ChunkMatching {
         var ruleErrors: [ExportScanner.LocatedRuleError] = []
     }
 
-    /// Matches the messages before `ready` not matched yet. Returns whether `alongside` was
-    /// queued with a match on another thread (to run after it there).
-    @discardableResult
-    private mutating func matchReady(upTo ready: Int, alongside: (@Sendable () -> Void)? = nil) -> Bool {
-        guard ready > reported else { return false }
+    /// Matches the messages before `ready` not matched yet (on another thread, when there is one).
+    private mutating func matchReady(upTo ready: Int) {
+        guard ready > reported else { return }
         defer {
             reported = ready
             let keepFrom = max(base, reported - window)
@@ -163,7 +155,7 @@ struct ChunkMatching {
             base = keepFrom
         }
         // Known here (a match queued earlier may still be running): the next match checks it too.
-        guard budgetExhausted == nil else { return false }
+        guard budgetExhausted == nil else { return }
         let sliceStart = max(base, reported - window)
         let offset = sliceStart - base
         // Usually the whole of `pending`: shared with the job, not copied.
@@ -184,16 +176,11 @@ struct ChunkMatching {
             return outcome
         }
         if let background {
-            background.queue { scratch in
-                let outcome = run(scratch)
-                alongside?()
-                return outcome
-            }
+            background.queue(run)
             inFlight += 1
-            return true
+            return
         }
         absorb(run(scratch))
-        return false
     }
 
     /// Waits for the matches queued on another thread, and takes their results in, until at most
@@ -308,7 +295,7 @@ private final class BackgroundMatches: @unchecked Sendable {
         }
     }
 
-    /// The result of the oldest match not taken yet, once it has run (and its work alongside).
+    /// The result of the oldest match not taken yet, once it has run.
     func next() -> ChunkMatching.Outcome? {
         finished.wait()
         return results.withLock { $0.removeFirst() }

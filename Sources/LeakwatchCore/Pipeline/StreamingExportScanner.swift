@@ -96,15 +96,11 @@ public struct StreamingExportScanner: Sendable {
             messages: { (messages) throws(LeakwatchError) in
                 let cutMessages = pieces.cut(messages)
                 guard var current = matching.take() else { return }  // `begin` comes first
-                // This chunk's match is queued; the transcript learns the chunk right after it, on
-                // the matching thread. `add` returns once the match before it (and its learning)
-                // is taken in: its ready hits become alerts while this chunk is matched.
-                let first = current.messageCount
-                let learn = current.add(cutMessages) {
-                    transcript.builder.withLock { $0?.add(cutMessages, startingAt: first) }
-                }
-                // Matched here (not overlapped): the transcript learns the chunk before its alerts.
-                learn?()
+                // The transcript learns the chunk here, on this thread, and its match is queued on
+                // the matching thread (the busier one). `add` returns once the match before it is
+                // taken in: its ready hits become alerts while this chunk is matched.
+                transcript.builder.withLock { $0?.add(cutMessages, startingAt: current.messageCount) }
+                current.add(cutMessages)
                 let ready = current.takeReadyHits()
                 matching = current
                 try buildAlerts(ready)
@@ -142,13 +138,12 @@ public struct StreamingExportScanner: Sendable {
     }
 }
 
-/// The transcript of a streamed export while its chunks are matched: the matching thread adds
-/// each chunk after its match, while the caller builds the alerts of chunks before it.
+/// The transcript of a streamed export while its chunks are matched: the parsing thread adds each
+/// chunk before its match is queued, and builds the alerts of chunks before it.
 ///
-/// The order of the two does not change the transcript: an alert notes only messages at or
-/// before the last one whose match was taken in, which the transcript has learned by then
-/// (`ChunkMatching` takes a match in only after its work alongside), and learning later messages
-/// does not change what is noted of earlier ones.
+/// An alert notes only messages at or before the last one whose match was taken in, which the
+/// transcript has learned by then, and learning later messages does not change what is noted of
+/// earlier ones.
 private final class TranscriptBox: Sendable {
     let builder: Mutex<TranscriptBuilder?>
     init(_ builder: TranscriptBuilder?) { self.builder = Mutex(builder) }
