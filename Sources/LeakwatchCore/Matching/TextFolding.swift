@@ -88,26 +88,19 @@ struct TextFolding {
                 index += 1
                 continue
             }
-            // Valid UTF-8 (a `String`'s): the lead byte gives the length.
-            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
-            guard index + length <= value.count else { return false }
-            var scalar = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-            for continuation in 1..<length { scalar = scalar << 6 | UInt32(value[index + continuation] & 0x3F) }
-            guard isInert(scalar) else { return false }
+            let (scalar, length) = TextDecoding.scalar(in: value, at: index)
+            guard index + length <= value.count, isInert(scalar) else { return false }
             index += length
         }
         return true
     }
 
     /// Whether `fold` treats the scalar as an ASCII symbol such as `#`: kept as it is (not
-    /// invisible, no lower-case form), not a letter, no leet. Emoji and pictographs, their
-    /// variation selector, skin tones, dingbats and `£` (most non-ASCII in chats); `TextFoldingTests`
+    /// invisible, no lower-case form), not a letter, no leet. The caseless symbols of chats
+    /// (`TextDecoding.isCaselessSymbol`) and the emoji variation selector; `RuleSemanticsTests`
     /// checks every one.
     static func isInert(_ scalar: UInt32) -> Bool {
-        switch scalar {
-        case 0xA3, 0x2600...0x27BF, 0xFE0F, 0x1F300...0x1FAFF: true
-        default: false
-        }
+        TextDecoding.isCaselessSymbol(scalar) || scalar == 0xFE0F
     }
 
     @inline(__always)

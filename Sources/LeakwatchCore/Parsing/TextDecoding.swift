@@ -206,6 +206,30 @@ public enum TextDecoding {
     }
 
     /// `true` when `bytes` are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+    /// The scalar whose UTF-8 starts at `b[i]` (a lead byte of valid UTF-8, a `String`'s), and
+    /// how many bytes it takes.
+    @inline(__always)
+    static func scalar(in b: UnsafeBufferPointer<UInt8>, at i: Int) -> (value: UInt32, length: Int) {
+        let lead = UInt32(b[i])
+        if lead < 0x80 { return (lead, 1) }
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+        var value = lead & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for k in 1..<length { value = value << 6 | (i + k < b.count ? UInt32(b[i + k] & 0x3F) : 0) }
+        return (value, length)
+    }
+
+    /// Whether `scalar` is one of the symbols with no case that chats are full of: `£`,
+    /// miscellaneous symbols and dingbats (U+2600...U+27BF), pictographs and emoji
+    /// (U+1F300...U+1FAFF, skin-tone modifiers included). Folding (`TextFolding.isInert`) and
+    /// phrase keys (`WhatsAppUTF8.isKeptInKey`) pass them through as they are.
+    @inline(__always)
+    static func isCaselessSymbol(_ scalar: UInt32) -> Bool {
+        switch scalar {
+        case 0xA3, 0x2600...0x27BF, 0x1F300...0x1FAFF: true
+        default: false
+        }
+    }
+
     /// How many line feeds `bytes` holds, eight bytes at a time.
     static func lineFeeds(in bytes: ArraySlice<UInt8>) -> Int {
         bytes.withContiguousStorageIfAvailable { buffer -> Int in

@@ -95,12 +95,12 @@ enum WhatsAppUTF8 {
             let lead = b[i]
             if lead < 0x80 {
                 if lead == UInt8(ascii: "<") || lead | 0x20 == UInt8(ascii: "m") { return false }
-            } else if !isKeptInKey(scalar(in: b, at: i)) {
+            } else if !isKeptInKey(TextDecoding.scalar(in: b, at: i).value) {
                 return false
             }
             while i < b.count {
                 let byte = b[i]
-                if byte >= 0xC0, isKeptInKey(scalar(in: b, at: i)) { return true }
+                if byte >= 0xC0, isKeptInKey(TextDecoding.scalar(in: b, at: i).value) { return true }
                 i += 1
             }
             return false
@@ -108,26 +108,13 @@ enum WhatsAppUTF8 {
         return found ?? false
     }
 
-    /// The scalar whose UTF-8 starts at `b[i]` (a lead byte of valid UTF-8).
-    @inline(__always)
-    private static func scalar(in b: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt32 {
-        let lead = UInt32(b[i])
-        func next(_ k: Int) -> UInt32 { i + k < b.count ? UInt32(b[i + k] & 0x3F) : 0 }
-        if lead < 0x80 { return lead }
-        if lead < 0xE0 { return (lead & 0x1F) << 6 | next(1) }
-        if lead < 0xF0 { return (lead & 0x0F) << 12 | next(1) << 6 | next(2) }
-        return (lead & 0x07) << 18 | next(1) << 12 | next(2) << 6 | next(3)
-    }
-
-    /// Whether `scalar` is one a phrase key keeps as it is and no body phrase has: pictographs
-    /// and emoji (U+1F300...U+1FAFF) but for the skin-tone modifiers, miscellaneous symbols and
-    /// dingbats (U+2600...U+27BF), and `£`. `WhatsAppParserTests` checks the properties this
-    /// relies on for every one of them.
+    /// Whether `scalar` is one a phrase key keeps as it is and no body phrase has: a caseless
+    /// symbol (`TextDecoding.isCaselessSymbol`) but for the skin-tone modifiers (which join the
+    /// character before them). `WhatsAppParserTests` checks the properties this relies on for
+    /// every one of them.
     static func isKeptInKey(_ scalar: UInt32) -> Bool {
-        let inRanges =
-            (0x1F300...0x1FAFF).contains(scalar) && !(0x1F3FB...0x1F3FF).contains(scalar)
-            || (0x2600...0x27BF).contains(scalar) || scalar == 0xA3
-        return inRanges && !WhatsAppPhrases.bodyPhraseScalars.contains(scalar)
+        TextDecoding.isCaselessSymbol(scalar) && !(0x1F3FB...0x1F3FF).contains(scalar)
+            && !WhatsAppPhrases.bodyPhraseScalars.contains(scalar)
     }
 
     /// Whether `byte` is an ASCII character for which `Character.isWhitespace` holds.
