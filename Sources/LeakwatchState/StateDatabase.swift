@@ -20,6 +20,9 @@ import Synchronization
 ///   loss, which would let an alert be written to the spool twice);
 /// - `foreign_keys = ON`, `busy_timeout = 10000` (a second process waits rather than fails),
 ///   `secure_delete` as Debian builds it;
+/// - a database not kept (`StateDatabase.temporary`) has no journal, no syncing and no foreign-key
+///   checks: this process is its only writer and it is gone at exit, and the checks' lookups were
+///   an eighth of the settlement work on small exports;
 /// - `wal_autocheckpoint = 64`, `journal_size_limit = 262144`: the log stays near 256 KiB.
 public final class StateDatabase: @unchecked Sendable {
     /// The file name in the state directory.
@@ -32,7 +35,8 @@ public final class StateDatabase: @unchecked Sendable {
     private let lock = Mutex<Void>(())
 
     /// A database that lives only as long as its object, in a temporary file SQLite removes at
-    /// close (`leakwatch scan` without `--state`): nothing to keep, so no syncing either.
+    /// close (`leakwatch scan` without `--state`): nothing to keep, so no syncing, journal or
+    /// foreign-key checks either.
     public static let temporary = ""
 
     /// Opens (creating when needed) and migrates the database at `path` (`StateDatabase.temporary`,
@@ -60,7 +64,7 @@ public final class StateDatabase: @unchecked Sendable {
                 // filled by the log (an export's settlement writes about 25 pages).
                 try connection.execute("PRAGMA wal_autocheckpoint = 64; PRAGMA journal_size_limit = 262144;")
             }
-            try connection.execute("PRAGMA foreign_keys = ON;")
+            if kept { try connection.execute("PRAGMA foreign_keys = ON;") }
             let version = try connection.scalarInt("PRAGMA user_version") ?? 0
             self.openedAtVersion = version
             guard version <= StateSchema.current else {

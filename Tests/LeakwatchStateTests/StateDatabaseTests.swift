@@ -52,6 +52,22 @@ import Testing
         #expect(try again.read { try $0.scalarInt("SELECT count(*) FROM delivered") } == 1)
     }
 
+    /// A database not kept (`leakwatch scan` without `--state`) is at the current schema with no
+    /// journal, no syncing and no foreign-key checks: nothing in it outlives the process.
+    @Test func aTemporaryDatabaseSkipsWhatOnlyAKeptFileNeeds() throws {
+        let database = try StateDatabase(path: StateDatabase.temporary)
+        #expect(database.schemaVersion >= 1)
+        let (mode, synchronous, foreignKeys) = try database.read { db in
+            (
+                try db.scalarText("PRAGMA journal_mode"), try db.scalarInt("PRAGMA synchronous"),
+                try db.scalarInt("PRAGMA foreign_keys")
+            )
+        }
+        #expect(mode == "off")
+        #expect(synchronous == 0)
+        #expect(foreignKeys == 0)
+    }
+
     /// Rows inserted a few statements at a time (32, 16, ... rows each) arrive all, in order,
     /// with their literal columns; `OR IGNORE` keeps the first of two rows with one key.
     @Test(arguments: [0, 1, 2, 31, 32, 33, 63, 100])
