@@ -30,42 +30,26 @@ public struct ExportMatcher: Sendable {
 
     /// Matches every rule against `messages`, using `scratch` for all working memory.
     public func match(_ messages: [Message], scratch: MatchScratch) -> MatchReport {
-        match(messages, rules: ruleSet.rules, scratch: scratch)
+        match(messages, plan: ruleSet.matchPlan, scratch: scratch, started: .now)
     }
 
     /// Matches `rules` (members of `ruleSet`) against `messages`.
     public func match(_ messages: [Message], rules: [CompiledRule], scratch: MatchScratch) -> MatchReport {
-        match(messages, rules: rules, scratch: scratch, started: .now)
+        match(messages, plan: MatchPlan(rules), scratch: scratch, started: .now)
     }
 
     /// Matches every rule against `messages` as part of a scan that started at `started`: the
     /// time budget counts from then (a streamed export is matched chunk by chunk, one budget for
     /// all of them).
     public func match(_ messages: [Message], scratch: MatchScratch, started: ContinuousClock.Instant) -> MatchReport {
-        match(messages, rules: ruleSet.rules, scratch: scratch, started: started)
+        match(messages, plan: ruleSet.matchPlan, scratch: scratch, started: started)
     }
 
-    func match(_ messages: [Message], rules: [CompiledRule], scratch: MatchScratch, started: ContinuousClock.Instant)
+    func match(_ messages: [Message], plan: MatchPlan, scratch: MatchScratch, started: ContinuousClock.Instant)
         -> MatchReport
     {
         let prefilter = usesPrefilter ? ruleSet.prefilter : nil
-        var needed: Set<FieldCorpus.Key> = [FieldCorpus.Key(field: .text)]
-        for rule in rules {
-            let definition = rule.definition
-            for field in definition.appliesTo {
-                needed.insert(FieldCorpus.Key(field: field))
-                needed.insert(FieldCorpus.Key(field: field, normalization: definition.normalize))
-            }
-            if !definition.keywords.isEmpty {
-                needed.insert(FieldCorpus.Key(field: .text, normalization: definition.normalize))
-            }
-            for context in definition.contexts + [definition.unless].compactMap(\.self) {
-                for field in definition.contextFields {
-                    needed.insert(FieldCorpus.Key(field: field, normalization: context.normalize))
-                }
-            }
-        }
-        for key in needed {
+        for key in plan.corpusKeys {
             scratch.corpora[key, default: FieldCorpus()].reset(key, messages: messages)
         }
         if let prefilter { scratch.runPrefilter(prefilter) }
@@ -79,9 +63,7 @@ public struct ExportMatcher: Sendable {
         scratch.times.removeAll(keepingCapacity: true)
         // By index: `for message in messages` would copy (retain and release) every message.
         for index in messages.indices { scratch.times.append(messages[index].timestamp?.secondsSinceEpoch) }
-        // Rules that look at other categories' alerts run last, on the hits of all the others.
-        let ordered = rules.filter { !$0.looksAtCategories } + rules.filter(\.looksAtCategories)
-        for rule in ordered {
+        for rule in plan.order {
             do throws(OutOfTime) {
                 try run.apply(rule)
             } catch {

@@ -16,6 +16,8 @@ public final class RuleSet: Sendable {
     /// The phrases that classify replies to alerts (`responses.phrases`); nil when the rule
     /// directories hold none, and then no alert lists responses.
     public let responsePhrases: ResponsePhrases?
+    /// What matching every rule needs (`ExportMatcher`).
+    let matchPlan: MatchPlan
 
     init(
         rules: [CompiledRule], files: [String], disabled: [String], warnings: [String], prefilter: RulePrefilter? = nil,
@@ -29,6 +31,7 @@ public final class RuleSet: Sendable {
         let revisions = rules.map(\.revision).joined(separator: ",")
         self.revision = IdentityHash.hex(SHA256.hash(data: Array(revisions.utf8)), bytes: 8)
         self.prefilter = prefilter ?? RulePrefilter(rules: rules, cache: prefilterCache)
+        self.matchPlan = MatchPlan(rules)
     }
 
     /// The farthest any rule looks for context (`context` or `unless`), in messages: a streamed
