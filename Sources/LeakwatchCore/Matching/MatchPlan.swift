@@ -8,6 +8,8 @@ struct MatchPlan: Sendable {
     /// The rules in the order they run: rules that look at other categories' alerts run last, on
     /// the hits of all the others.
     let order: [CompiledRule]
+    /// Where in `order` the rules that look at other categories' alerts begin.
+    let lastPassStart: Int
 
     init(_ rules: [CompiledRule]) {
         var needed: Set<FieldCorpus.Key> = [FieldCorpus.Key(field: .text)]
@@ -27,6 +29,8 @@ struct MatchPlan: Sendable {
             }
         }
         corpusKeys = Array(needed)
-        order = rules.filter { !$0.looksAtCategories } + rules.filter(\.looksAtCategories)
+        let firstPass = rules.filter { !$0.looksAtCategories }
+        order = firstPass + rules.filter(\.looksAtCategories)
+        lastPassStart = firstPass.count
     }
 }

@@ -37,13 +37,12 @@ public final class RuleSet: Sendable {
     /// The farthest any rule looks for context (`context` or `unless`), in messages: a streamed
     /// export is matched with this many neighbours on each side.
     public var contextWindow: Int {
-        func widest(_ rules: [CompiledRule]) -> Int {
+        func widest(_ rules: ArraySlice<CompiledRule>) -> Int {
             rules.flatMap { $0.definition.contexts.map(\.window) + [$0.definition.unless?.window ?? 0] }.max() ?? 0
         }
         // A rule that looks at other rules' alerts needs those alerts right on its neighbours too.
-        let second = rules.filter(\.looksAtCategories)
-        let first = rules.filter { !$0.looksAtCategories }
-        return widest(first) + widest(second)
+        let order = matchPlan.order
+        return widest(order[..<matchPlan.lastPassStart]) + widest(order[matchPlan.lastPassStart...])
     }
 
     /// Whether alerts of `rule` list the replies to their message.
