@@ -158,11 +158,30 @@ public final class SQLiteConnection {
         }
     }
 
+    /// Runs `body` in a savepoint, within the transaction that is open: released (kept, to be
+    /// committed with that transaction) when it returns, rolled back to where it began when it
+    /// throws.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT body")
+        do {
+            let value = try body()
+            try execute("RELEASE body")
+            return value
+        } catch {
+            try? execute("ROLLBACK TO body")
+            try? execute("RELEASE body")
+            throw error
+        }
+    }
+
     /// The rowid of the last row inserted on this connection.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// Rows changed by the last statement.
     public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Rows changed by every statement since the connection opened.
+    public var totalChanges: Int { Int(sqlite3_total_changes64(handle)) }
 
     /// Whether the connection is inside a transaction.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }

@@ -63,9 +63,53 @@ import Testing
                 try db.scalarInt("PRAGMA foreign_keys")
             )
         }
-        #expect(mode == "off")
+        #expect(mode == "memory")
         #expect(synchronous == 0)
         #expect(foreignKeys == 0)
+    }
+
+    struct Failed: Error {}
+
+    /// A write that throws leaves nothing behind and the writes before it stay, in a kept file
+    /// and in a database not kept (whose writes are savepoints in batches: more writes than one
+    /// batch holds cross its commits).
+    @Test(arguments: [false, true])
+    func aWriteThatThrowsLeavesNothingBehind(kept: Bool) throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try StateDatabase(path: kept ? path : StateDatabase.temporary)
+        let writes = StateDatabase.writesPerCommit * 2 + 3
+        for number in 0..<writes {
+            try database.write { try $0.run("INSERT INTO delivered(id) VALUES (?1)", "kept \(number)") }
+            if number % 10 == 0 {
+                #expect(throws: LeakwatchError.self) {
+                    try database.write { db in
+                        try db.run("INSERT INTO delivered(id) VALUES (?1)", "rolled back \(number)")
+                        // A second row with the same id fails inside SQLite, after the first went in.
+                        try db.run("INSERT INTO delivered(id) VALUES (?1)", "rolled back \(number)")
+                    }
+                }
+                #expect(throws: LeakwatchError.self) {
+                    try database.write { db in
+                        try db.run("INSERT INTO delivered(id) VALUES (?1)", "thrown \(number)")
+                        throw Failed()
+                    }
+                }
+            }
+        }
+        let stored = try database.read { db in
+            try db.statement("SELECT id FROM delivered").map { $0.text(0) }
+        }
+        #expect(stored.sorted() == (0..<writes).map { "kept \($0)" }.sorted())
+        // A large write commits its batch at once.
+        try database.write { db in
+            for number in 0..<StateDatabase.changesPerCommit {
+                try db.run("INSERT INTO delivered(id) VALUES (?1)", "bulk \(number)")
+            }
+        }
+        #expect(try database.read { $0.isInTransaction } == false)
+        #expect(
+            try database.read { try $0.scalarInt("SELECT count(*) FROM delivered") }
+                == writes + StateDatabase.changesPerCommit)
     }
 
     /// Rows inserted a few statements at a time (32, 16, ... rows each) arrive all, in order,
