@@ -147,29 +147,24 @@ public final class SQLiteConnection {
     /// Runs `body` in a transaction (`BEGIN IMMEDIATE`, so the write lock is taken at once):
     /// committed when it returns, rolled back when it throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
-        do {
-            let value = try body()
-            try execute("COMMIT")
-            return value
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
+        try enclosing(body, begin: "BEGIN IMMEDIATE", end: "COMMIT", undo: "ROLLBACK")
     }
 
     /// Runs `body` in a savepoint, within the transaction that is open: released (kept, to be
     /// committed with that transaction) when it returns, rolled back to where it began when it
     /// throws.
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        try execute("SAVEPOINT body")
+        try enclosing(body, begin: "SAVEPOINT body", end: "RELEASE body", undo: "ROLLBACK TO body; RELEASE body")
+    }
+
+    private func enclosing<T>(_ body: () throws -> T, begin: String, end: String, undo: String) throws -> T {
+        try execute(begin)
         do {
             let value = try body()
-            try execute("RELEASE body")
+            try execute(end)
             return value
         } catch {
-            try? execute("ROLLBACK TO body")
-            try? execute("RELEASE body")
+            try? execute(undo)
             throw error
         }
     }
