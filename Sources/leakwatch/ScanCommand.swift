@@ -150,6 +150,9 @@ struct ScanCommand: AsyncParsableCommand {
             // Settle against the state: a leak already alerted on in another export of the same chat
             // becomes a sighting. Scanned again when an earlier file's alerts were not watched for.
             var batch = AlertBatch()
+            // A streamed export's chunk buffers are free now: back to the kernel before settling
+            // it, rather than kept beside what settlement takes (the peak of a 1 GB export).
+            if result.spilledAlerts != nil { ProcessMemory.releaseFreeMemory() }
             do {
                 while true {
                     if case .recorded(let all, _) = try ledger.record(result) {
