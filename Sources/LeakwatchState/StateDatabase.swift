@@ -28,9 +28,9 @@ import Synchronization
 ///   Its writes are batched: each `write` is a savepoint, rolled back alone when it throws, in a
 ///   transaction committed every `writesPerCommit` writes or `changesPerCommit` changed rows, so
 ///   that pages many small writes share are journaled and written out once, not once per write
-///   (a transaction per write cost a tenth more on many small exports). Should SQLite itself
-///   give up the open transaction (a full disk, out of memory), the writes since the last commit
-///   are forgotten: alerts already delivered may be delivered again, none is lost;
+///   (a transaction per write cost a tenth more on many small exports). Should a commit fail or
+///   SQLite itself give up the open transaction (a full disk, out of memory), the writes since the
+///   last commit are forgotten: alerts already delivered may be delivered again, none is lost;
 /// - `wal_autocheckpoint = 64`, `journal_size_limit = 262144`: the log stays near 256 KiB.
 public final class StateDatabase: @unchecked Sendable {
     /// The file name in the state directory.
@@ -170,7 +170,15 @@ public final class StateDatabase: @unchecked Sendable {
         if pending.writes >= Self.writesPerCommit
             || connection.totalChanges - pending.changesBefore >= Self.changesPerCommit
         {
-            try connection.execute("COMMIT")
+            do {
+                try connection.execute("COMMIT")
+            } catch {
+                // The write just made is in the transaction that did not commit: undone with the
+                // writes before it (forgotten, as when SQLite gives the transaction up), so that a
+                // write that throws has left nothing behind.
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
         }
         return value
     }
